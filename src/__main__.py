@@ -1,0 +1,5 @@
+"""``python -m aimcoach``."""
+
+from aimcoach.cli import console_main
+
+console_main()
