@@ -14,6 +14,10 @@ from aimcoach.digest import compute_digest, digest_input
 
 __all__ = [
     "AimlabsChanged",
+    "AimlabsRead",
+    "FileOutcome",
+    "FileParsed",
+    "ParseResult",
     "Provider",
     "Quarantined",
     "Record",
@@ -120,3 +124,35 @@ class Quarantined:
 
     source: str
     reason: str
+
+
+FileOutcome = Literal["ok", "quarantined", "ignored"]
+
+
+@dataclass(frozen=True, slots=True)
+class FileParsed:
+    """A parser worker's verdict on one stats file: its records, or why it was set aside.
+
+    The deduper commits the records and the file's checkpoint (path, size, mtime, outcome) in one
+    transaction, so a crash between the two can neither lose a run nor re-read a finished file.
+    """
+
+    path: str
+    size: int
+    mtime_ns: int
+    outcome: FileOutcome
+    records: tuple[Record, ...] = ()
+    reason: str | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class AimlabsRead:
+    """One chunk of new Aim Lab rows, and the cursor to store once they are committed."""
+
+    db_path: str
+    cursor_json: str
+    records: tuple[Record, ...] = ()
+    problems: tuple[Quarantined, ...] = ()
+
+
+ParseResult = FileParsed | AimlabsRead
