@@ -1,7 +1,100 @@
-"""Argument parsing and the commands (filled in by the CLI module)."""
+"""The ``aimcoach`` command: ``main(argv) -> int``.
+
+``main`` picks the language, resolves the settings, configures logging once, and runs the
+command's handler. Every failure a person can cause or fix ends as a catalog message on stderr
+and an exit code (2: usage or configuration, 1: the job did not complete, 3: no running agent),
+never a traceback.
+"""
 
 from __future__ import annotations
 
+import argparse
+import inspect
+import subprocess
+import sys
+from collections.abc import Sequence
+from pathlib import Path
+from typing import Any
+
+from aimcoach.config import SETTINGS, Settings, load_settings
+from aimcoach.errors import AimcoachError, ConfigError
+
+__all__ = ["console_main", "main", "version_text"]
+
+
+def _git_commit() -> str | None:
+    """The commit of the checkout this package runs from, if it runs from one."""
+    root = Path(__file__).resolve().parent.parent.parent
+    if not (root / ".git").exists():
+        return None
+    try:
+        out = subprocess.run(
+            ["git", "-C", str(root), "rev-parse", "--short=12", "HEAD"],
+            capture_output=True, text=True, timeout=5, check=False,
+        )
+    except (OSError, subprocess.SubprocessError):
+        return None
+    return out.stdout.strip() or None if out.returncode == 0 else None
+
+
+def version_text() -> str:
+    from aimcoach import __version__
+
+    commit = _git_commit()
+    return f"aimcoach {__version__}" + (f" (commit {commit})" if commit else "")
+
+
+def _cli_values(args: argparse.Namespace) -> dict[str, Any]:
+    return {s.name: getattr(args, s.name, None) for s in SETTINGS}
+
+
+def _parser() -> argparse.ArgumentParser:
+    from aimcoach.cli import _commands, _devserver, _link, _unlink
+
+    return _commands.build(
+        registrars=[_link.register, _unlink.register, _devserver.register],
+        version=version_text(),
+    )
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    from aimcoach._logging import configure_logging, register_secret
+    from aimcoach.i18n import detect_language, set_language, t
+
+    argv = list(sys.argv[1:] if argv is None else argv)
+    # The language is needed before the settings, so that a configuration error is translated.
+    lang_flag = next((argv[i + 1] for i, a in enumerate(argv[:-1]) if a == "--lang"), None)
+    lang_flag = next((a.split("=", 1)[1] for a in argv if a.startswith("--lang=")), lang_flag)
+    set_language(detect_language(lang_flag))
+
+    parser = _parser()
+    try:
+        args = parser.parse_args(argv)
+    except SystemExit as exc:  # --help, --version, usage errors
+        return int(exc.code) if isinstance(exc.code, int) else 2
+    register_secret(getattr(args, "api_token", None))
+    handler = args.handler
+    try:
+        if len(inspect.signature(handler).parameters) == 1:
+            # The reference server needs none of the player's settings (and must start even
+            # when the player's config file is broken).
+            configure_logging(getattr(args, "log_level", "info"), getattr(args, "log_format", "auto"))
+            return int(handler(args))
+        settings: Settings = load_settings(_cli_values(args))
+        set_language(detect_language(settings.lang))
+        register_secret(settings.api_token)
+        configure_logging(settings.log_level, settings.log_format)
+        return int(handler(args, settings))
+    except ConfigError as exc:
+        print(f"aimcoach: {exc}", file=sys.stderr)
+        return exc.exit_code
+    except AimcoachError as exc:
+        print(f"aimcoach: {exc}", file=sys.stderr)
+        return exc.exit_code
+    except KeyboardInterrupt:
+        print(t("cli.interrupted"), file=sys.stderr)
+        return 130
+
 
 def console_main() -> None:
-    raise SystemExit(2)
+    raise SystemExit(main())
