@@ -1,0 +1,1 @@
+"""Tools for developers: realistic sample files for the demo, tests and benchmarks."""
