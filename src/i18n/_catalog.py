@@ -88,6 +88,155 @@ CATALOG: dict[str, tuple[str, str]] = {
         "--since の {value!r} は使えません。2024-05-01T00:00:00Z のような RFC 3339 形式で指定してください。",
     ),
     # ---- sources --------------------------------------------------------------------------
+    "aimlabs.not_found": (
+        "The Aim Lab database {path} does not exist. Check the Aim Lab database path "
+        "(AIMLABS_SQLITE_PATH), or play one task in Aim Lab so that the game creates it.",
+        "Aim Lab のデータベース {path} が見つかりません。Aim Lab データベースのパス"
+        "（AIMLABS_SQLITE_PATH）を確認するか、Aim Lab でタスクを 1 回プレイして"
+        "ゲームに作成させてください。",
+    ),
+    "aimlabs.not_a_file": (
+        "{path} is a folder or a special file, not Aim Lab's klutch.bytes database. Set the "
+        "Aim Lab database path (AIMLABS_SQLITE_PATH) to the klutch.bytes file itself.",
+        "{path} はフォルダーまたは特殊なファイルで、Aim Lab の klutch.bytes データベースでは"
+        "ありません。Aim Lab データベースのパス（AIMLABS_SQLITE_PATH）には klutch.bytes "
+        "ファイルそのものを指定してください。",
+    ),
+    "aimlabs.unreadable": (
+        "The Aim Lab database {path} cannot be opened: {error}. Check that your user account "
+        "may read it (and, on a network drive, that the drive is connected); aimcoach tries "
+        "again when the file changes.",
+        "Aim Lab のデータベース {path} を開けません: {error}。このユーザーに読み取り権限が"
+        "あるか（ネットワークドライブなら接続されているか）を確認してください。"
+        "aimcoach はファイルが変わったときにもう一度試します。",
+    ),
+    "aimlabs.not_sqlite": (
+        "{path} is not an SQLite database (it is empty or does not start with the SQLite "
+        "header), so it cannot be Aim Lab's klutch.bytes. Check the Aim Lab database path "
+        "(AIMLABS_SQLITE_PATH); if the path is right, start Aim Lab once so that the game "
+        "writes the file again.",
+        "{path} は SQLite データベースではありません（空か、SQLite のヘッダーで始まって"
+        "いません）。Aim Lab の klutch.bytes ではありえません。Aim Lab データベースのパス"
+        "（AIMLABS_SQLITE_PATH）を確認してください。パスが正しければ、Aim Lab を一度起動して"
+        "ゲームにファイルを書き直させてください。",
+    ),
+    "aimlabs.corrupt": (
+        "The Aim Lab database {path} cannot be read ({error}); it may be damaged. Runs already "
+        "read are kept. Start Aim Lab once so that the game can repair it; if this keeps "
+        "happening, report it with this message.",
+        "Aim Lab のデータベース {path} を読めません（{error}）。壊れている可能性があります。"
+        "読み取り済みのプレイは保持されます。Aim Lab を一度起動してゲームに修復させて"
+        "ください。繰り返し起きる場合は、このメッセージを添えて報告してください。",
+    ),
+    "aimlabs.no_taskdata": (
+        "{path} is an SQLite database but has no TaskData table, so it is not Aim Lab's play "
+        "history. Set the Aim Lab database path (AIMLABS_SQLITE_PATH) to Aim Lab's "
+        "klutch.bytes.",
+        "{path} は SQLite データベースですが TaskData テーブルがないため、Aim Lab の"
+        "プレイ履歴ではありません。Aim Lab データベースのパス（AIMLABS_SQLITE_PATH）には"
+        "Aim Lab の klutch.bytes を指定してください。",
+    ),
+    "aimlabs.missing_column": (
+        "The TaskData table in {path} has no {column} column, so its runs cannot be read. "
+        "This Aim Lab version may store its history differently: update aimcoach, and report "
+        "it if that does not help.",
+        "{path} の TaskData テーブルに {column} 列がないため、プレイを読み取れません。"
+        "この Aim Lab のバージョンは履歴の保存形式が異なる可能性があります。aimcoach を"
+        "更新し、それでも直らなければ報告してください。",
+    ),
+    "aimlabs.busy": (
+        "The Aim Lab database {path} stayed locked by the game through {attempts} attempts "
+        "(Aim Lab is saving a run). Nothing to do: aimcoach reads it again shortly.",
+        "Aim Lab のデータベース {path} は {attempts} 回試してもゲームにロックされたまま"
+        "でした（Aim Lab がプレイ結果を保存中です）。対応は不要です。aimcoach がまもなく"
+        "読み直します。",
+    ),
+    "aimlabs.hot_journal": (
+        "The Aim Lab database {path} has an unfinished save (a leftover journal file) that "
+        "only the game can complete. Start Aim Lab once; aimcoach reads the database again "
+        "afterwards.",
+        "Aim Lab のデータベース {path} には、ゲームだけが完了できる途中の保存（残った"
+        "ジャーナルファイル）があります。Aim Lab を一度起動してください。その後 aimcoach が"
+        "データベースを読み直します。",
+    ),
+    "aimlabs.bad_cursor": (
+        "The saved Aim Lab reading position is damaged. aimcoach reads the Aim Lab database "
+        "again from the start; runs already delivered are not sent twice.",
+        "保存されている Aim Lab の読み取り位置が壊れています。aimcoach は Aim Lab の"
+        "データベースを最初から読み直します。送信済みのプレイが二重に送られることは"
+        "ありません。",
+    ),
+    "aimlabs.row.missing_task": (
+        "Aim Lab run #{run} has no task name, so it cannot be sent. aimcoach sets it aside "
+        "and reads the other runs; if many runs show this, report it.",
+        "Aim Lab のプレイ #{run} にはタスク名がないため送信できません。aimcoach はこの"
+        "プレイを別に保管し、他のプレイは通常どおり読み取ります。多くのプレイで起きる"
+        "場合は報告してください。",
+    ),
+    "aimlabs.row.bad_date": (
+        "Aim Lab run #{run}: its end time (createDate) is {value}, not a date and time, so it "
+        "cannot be sent. aimcoach sets it aside and reads the other runs; if many runs show "
+        "this, report it.",
+        "Aim Lab のプレイ #{run}: 終了時刻（createDate）が {value} で日時ではないため、"
+        "送信できません。aimcoach はこのプレイを別に保管し、他のプレイは通常どおり"
+        "読み取ります。多くのプレイで起きる場合は報告してください。",
+    ),
+    "aimlabs.row.bad_json": (
+        "Aim Lab run #{run}: its performance data is not valid JSON (error at character "
+        "{position}), so its results cannot be read. aimcoach sets it aside and reads the "
+        "other runs; if many runs show this, report it.",
+        "Aim Lab のプレイ #{run}: 成績データ（performance）が正しい JSON ではない"
+        "（{position} 文字目でエラー）ため、結果を読み取れません。aimcoach はこのプレイを"
+        "別に保管し、他のプレイは通常どおり読み取ります。多くのプレイで起きる場合は"
+        "報告してください。",
+    ),
+    "aimlabs.row.performance_unreadable": (
+        "Aim Lab run #{run}: its performance data is nested too deeply or holds a number too "
+        "long to read. aimcoach sets it aside and reads the other runs; if many runs show "
+        "this, report it.",
+        "Aim Lab のプレイ #{run}: 成績データ（performance）の入れ子が深すぎるか、"
+        "読み取れないほど長い数値を含んでいます。aimcoach はこのプレイを別に保管し、"
+        "他のプレイは通常どおり読み取ります。多くのプレイで起きる場合は報告してください。",
+    ),
+    "aimlabs.row.performance_not_object": (
+        "Aim Lab run #{run}: its performance data is JSON but not an object of named values, "
+        "so its results cannot be read. aimcoach sets it aside and reads the other runs; if "
+        "many runs show this, report it.",
+        "Aim Lab のプレイ #{run}: 成績データ（performance）は JSON ですが、名前付きの値の"
+        "オブジェクトではないため、結果を読み取れません。aimcoach はこのプレイを別に保管し、"
+        "他のプレイは通常どおり読み取ります。多くのプレイで起きる場合は報告してください。",
+    ),
+    "aimlabs.row.non_finite": (
+        "Aim Lab run #{run}: {field} is {value}, not a finite number, so the run cannot be "
+        "sent. aimcoach sets it aside and reads the other runs; if many runs show this, "
+        "report it.",
+        "Aim Lab のプレイ #{run}: {field} が {value} で有限の数値ではないため、送信できません。"
+        "aimcoach はこのプレイを別に保管し、他のプレイは通常どおり読み取ります。"
+        "多くのプレイで起きる場合は報告してください。",
+    ),
+    "aimlabs.row.bad_value": (
+        "Aim Lab run #{run}: the column {column} holds {value}, which is not a value Aim Lab "
+        "writes there, so the run cannot be sent. aimcoach sets it aside and reads the other "
+        "runs; if many runs show this, report it.",
+        "Aim Lab のプレイ #{run}: {column} 列の値 {value} は Aim Lab がそこに書く値では"
+        "ないため、送信できません。aimcoach はこのプレイを別に保管し、他のプレイは"
+        "通常どおり読み取ります。多くのプレイで起きる場合は報告してください。",
+    ),
+    "aimlabs.row.bad_text": (
+        "Aim Lab run #{run}: the column {column} holds text that is not valid UTF-8, so the "
+        "run cannot be sent. aimcoach sets it aside and reads the other runs; if many runs "
+        "show this, report it.",
+        "Aim Lab のプレイ #{run}: {column} 列の文字列が正しい UTF-8 ではないため、"
+        "送信できません。aimcoach はこのプレイを別に保管し、他のプレイは通常どおり"
+        "読み取ります。多くのプレイで起きる場合は報告してください。",
+    ),
+    "aimlabs.row.unrepresentable": (
+        "Aim Lab run #{run}: the value of {field} is too large to be sent exactly. aimcoach "
+        "sets it aside and reads the other runs; if many runs show this, report it.",
+        "Aim Lab のプレイ #{run}: {field} の値が大きすぎて正確に送信できません。aimcoach は"
+        "このプレイを別に保管し、他のプレイは通常どおり読み取ります。多くのプレイで起きる"
+        "場合は報告してください。",
+    ),
     "kovaaks.bad_name": (
         "{file} is not named like a KovaaK's stats file "
         '("<scenario> - Challenge - YYYY.MM.DD-HH.MM.SS Stats.csv"), so the time of the run '
@@ -192,10 +341,728 @@ CATALOG: dict[str, tuple[str, str]] = {
         "レコードの項目 {field} の値の型 {kind} はダイジェストで表せません。",
     ),
     # ---- devserver ------------------------------------------------------------------------
+    "devserver.listening": (
+        "The reference ingest server is listening on {url} (database: {db}). "
+        "Press Ctrl+C to stop it.",
+        "リファレンス取り込みサーバーが {url} で待ち受けています(データベース: {db})。"
+        "止めるには Ctrl+C を押してください。",
+    ),
+    "devserver.bind_failed": (
+        "Cannot listen on {host} port {port}: {error}. "
+        "Another program may be using the port; choose another with --port.",
+        "{host} のポート {port} で待ち受けられません: {error}。"
+        "別のプログラムがそのポートを使っている可能性があります。--port で別のポートを指定してください。",
+    ),
+    "devserver.db_failed": (
+        "Cannot open the devserver database {path}: {error}. "
+        "Check the path and its permissions, or pass another file with --db.",
+        "devserver のデータベース {path} を開けません: {error}。"
+        "パスと権限を確認するか、--db で別のファイルを指定してください。",
+    ),
+    "devserver.remote_refused": (
+        "The reference server listens on loopback only, and {host} is not a loopback address. "
+        "Use --host 127.0.0.1, or add --allow-remote if other machines must reach it.",
+        "リファレンスサーバーはループバックでのみ待ち受けます。{host} はループバックアドレスではありません。"
+        "--host 127.0.0.1 を使うか、他のマシンから接続させる必要がある場合は --allow-remote を付けてください。",
+    ),
+    "devserver.bad_port": (
+        "The port {value} is not valid. Use a number from 0 to 65535 (0 picks a free port).",
+        "ポート {value} は無効です。0〜65535 の数を指定してください(0 は空いているポートを選びます)。",
+    ),
+    "devserver.bad_number": (
+        "{flag} must be a number greater than zero, not {value}. Correct the value and start again.",
+        "{flag} には 0 より大きい数を指定してください({value} は使えません)。値を直してから再度起動してください。",
+    ),
+    "devserver.empty_admin_secret": (
+        "The admin secret is empty. Set a non-empty --admin-secret "
+        "(or AIMCOACH_DEVSERVER_ADMIN_SECRET), or leave it unset to turn the admin API off.",
+        "管理用シークレットが空です。空でない --admin-secret(または AIMCOACH_DEVSERVER_ADMIN_SECRET)を"
+        "設定するか、管理 API を使わない場合は設定しないでください。",
+    ),
+    "devserver.mint_memory_db": (
+        "A link code cannot be minted into an in-memory database (:memory:): no server would see it. "
+        "Pass the --db file that the running devserver uses.",
+        "メモリ上のデータベース(:memory:)にはリンクコードを発行できません(どのサーバーからも見えません)。"
+        "起動中の devserver が使っている --db のファイルを指定してください。",
+    ),
+    "devserver.bad_user": (
+        "The user name {user!r} is not valid. Use 1 to 64 printable characters, e.g. --user player.",
+        "ユーザー名 {user!r} は無効です。1〜64 文字の表示可能な文字を使ってください(例: --user player)。",
+    ),
+    "devserver.help": (
+        "run the reference ingest server on loopback",
+        "リファレンス取り込みサーバーをループバックで起動する",
+    ),
+    "devserver.description": (
+        "Run the reference ingest server: the API contract of docs/api.md with its own SQLite "
+        "database, link codes and scripted faults, for tests, the demo and the server team. "
+        "It listens on 127.0.0.1 unless --allow-remote is given. Stop it with Ctrl+C.",
+        "リファレンス取り込みサーバーを起動します。docs/api.md の API 契約を、専用の SQLite "
+        "データベース、リンクコード、故障注入とともに実装し、テスト・デモ・サーバーチーム向けに使います。"
+        "--allow-remote を付けない限り 127.0.0.1 で待ち受けます。Ctrl+C で停止します。",
+    ),
+    "devserver.help.host": (
+        "address to listen on (default: 127.0.0.1)",
+        "待ち受けるアドレス(既定: 127.0.0.1)",
+    ),
+    "devserver.help.port": (
+        "port to listen on; 0 picks a free one (default: 8787)",
+        "待ち受けるポート。0 なら空いているポートを選ぶ(既定: 8787)",
+    ),
+    "devserver.help.db": (
+        "the server's SQLite database file, or :memory: (default: devserver.sqlite3 in the "
+        "user data directory)",
+        "サーバーの SQLite データベースファイル、または :memory:(既定: ユーザーデータディレクトリの "
+        "devserver.sqlite3)",
+    ),
+    "devserver.help.allow_remote": (
+        "allow a non-loopback --host (other machines can then reach this test server)",
+        "ループバック以外の --host を許可する(他のマシンからこのテスト用サーバーに接続できるようになる)",
+    ),
+    "devserver.help.admin_secret": (
+        "turn on the admin API (faults, stats, revoke, mint-code) with this secret; "
+        "prefer the AIMCOACH_DEVSERVER_ADMIN_SECRET environment variable",
+        "このシークレットで管理 API(故障注入・統計・失効・コード発行)を有効にする。"
+        "環境変数 AIMCOACH_DEVSERVER_ADMIN_SECRET の利用を推奨",
+    ),
+    "devserver.help.access_ttl": (
+        "access token lifetime in seconds (default: 30 days)",
+        "アクセストークンの有効期間(秒、既定: 30 日)",
+    ),
+    "devserver.help.refresh_ttl": (
+        "refresh token lifetime in seconds (default: 90 days)",
+        "リフレッシュトークンの有効期間(秒、既定: 90 日)",
+    ),
+    "devserver.help.rate": (
+        "requests per second allowed per token (default: 20)",
+        "トークンごとに許可する毎秒リクエスト数(既定: 20)",
+    ),
+    "devserver.help.burst": (
+        "requests a token may send at once before the rate applies (default: 40)",
+        "レート制限がかかる前にトークンが一度に送れるリクエスト数(既定: 40)",
+    ),
+    "devserver.mint.help": (
+        "print a fresh 6-digit link code for the devserver",
+        "devserver 用の新しい 6 桁のリンクコードを表示する",
+    ),
+    "devserver.mint.description": (
+        "Mint a link code into the devserver database and print only the code. It is valid "
+        "for 10 minutes and once; use it with `aimcoach link`. The server may be running.",
+        "devserver のデータベースにリンクコードを発行し、コードだけを表示します。"
+        "有効期間は 10 分で、1 回だけ使えます。`aimcoach link` で使ってください。サーバーは起動中でも構いません。",
+    ),
+    "devserver.mint.help.user": (
+        "the user the code links a device to (default: player)",
+        "コードでデバイスを結び付けるユーザー(既定: player)",
+    ),
     # ---- auth -----------------------------------------------------------------------------
+    # -- auth: refresh and the token at run time (auth.) --
+    "auth.not_linked": (
+        "This PC is not linked to AimCoach yet. Get a 6-digit code on the AimCoach site and run "
+        "`aimcoach link --code XXXXXX`.",
+        "この PC はまだ AimCoach に連携されていません。AimCoach のサイトで 6 桁のコードを取得し、"
+        "`aimcoach link --code XXXXXX` を実行してください。",
+    ),
+    "auth.relink_needed": (
+        "The AimCoach server no longer accepts this PC's sign-in (the device was removed or its "
+        "link expired). Get a new 6-digit code on the AimCoach site and run "
+        "`aimcoach link --code XXXXXX` again; nothing read so far is lost.",
+        "AimCoach サーバーがこの PC のサインインを受け付けなくなりました (デバイスが削除されたか、"
+        "連携の期限が切れました)。AimCoach のサイトで新しい 6 桁のコードを取得し、もう一度 "
+        "`aimcoach link --code XXXXXX` を実行してください。読み込み済みのデータは失われません。",
+    ),
+    "auth.endpoint_mismatch": (
+        "This PC was linked with {linked}, but aimcoach is set to use {endpoint}. Its tokens are "
+        "never sent to another server: run `aimcoach link --code XXXXXX` to link with "
+        "{endpoint}, or set --api-endpoint back to {linked}.",
+        "この PC は {linked} と連携されていますが、aimcoach の接続先は {endpoint} になっています。"
+        "トークンを別のサーバーに送ることはしません。{endpoint} と連携するには "
+        "`aimcoach link --code XXXXXX` を実行するか、--api-endpoint を {linked} に戻してください。",
+    ),
+    "auth.refresh_unreachable": (
+        "Could not reach {endpoint} to renew this PC's sign-in. Check the internet connection; "
+        "aimcoach tries again by itself.",
+        "サインインを更新するために {endpoint} に接続できませんでした。インターネット接続を"
+        "確認してください。aimcoach は自動で再試行します。",
+    ),
+    "auth.refresh_tls": (
+        "The secure connection to {endpoint} failed while renewing this PC's sign-in (its "
+        "certificate could not be verified). Check the PC's date and time and any proxy or "
+        "security software that intercepts HTTPS; aimcoach tries again by itself.",
+        "サインインの更新中に {endpoint} との安全な接続に失敗しました (証明書を検証できません)。"
+        "PC の日付と時刻、HTTPS に介入するプロキシやセキュリティソフトを確認してください。"
+        "aimcoach は自動で再試行します。",
+    ),
+    "auth.refresh_timeout": (
+        "{endpoint} did not answer in time while renewing this PC's sign-in. aimcoach tries "
+        "again by itself; check the connection if this keeps happening.",
+        "サインインの更新中に {endpoint} から時間内に応答がありませんでした。aimcoach は自動で"
+        "再試行します。繰り返す場合は接続を確認してください。",
+    ),
+    "auth.refresh_network": (
+        "The connection to {endpoint} broke while renewing this PC's sign-in ({reason}). "
+        "aimcoach tries again by itself.",
+        "サインインの更新中に {endpoint} との接続が切れました ({reason})。aimcoach は自動で"
+        "再試行します。",
+    ),
+    "auth.refresh_bad_reply": (
+        "{endpoint} sent a reply aimcoach cannot understand while renewing this PC's sign-in. "
+        "aimcoach tries again later; check that --api-endpoint points at the AimCoach API.",
+        "サインインの更新中に {endpoint} から解釈できない応答が返りました。aimcoach は後で再試行"
+        "します。--api-endpoint が AimCoach API を指しているか確認してください。",
+    ),
+    "auth.refresh_rate_limited": (
+        "{endpoint} asked aimcoach to slow down while renewing this PC's sign-in. aimcoach tries "
+        "again later by itself.",
+        "サインインの更新中に {endpoint} からリクエストを控えるよう求められました。aimcoach は"
+        "後で自動的に再試行します。",
+    ),
+    "auth.refresh_server_error": (
+        "{endpoint} had a server error (HTTP {status}) while renewing this PC's sign-in. "
+        "aimcoach tries again later by itself.",
+        "サインインの更新中に {endpoint} でサーバーエラー (HTTP {status}) が発生しました。"
+        "aimcoach は後で自動的に再試行します。",
+    ),
+    "auth.refresh_unexpected": (
+        "{endpoint} answered the sign-in renewal with HTTP {status}, which the API does not "
+        "use for it. aimcoach tries again later; check that --api-endpoint is right.",
+        "サインインの更新に対して {endpoint} が想定外の HTTP {status} を返しました。aimcoach は"
+        "後で再試行します。--api-endpoint が正しいか確認してください。",
+    ),
+    "auth.api_token_refused": (
+        "The server refused the access token given with --api-token (or AIMCOACH_API_TOKEN / "
+        "API_TOKEN). Check that token, or leave it out to use this PC's linked sign-in.",
+        "--api-token (または AIMCOACH_API_TOKEN / API_TOKEN) で指定したアクセストークンがサーバーに"
+        "拒否されました。トークンを確認するか、指定を外してこの PC の連携済みサインインを"
+        "使ってください。",
+    ),
+    # -- link: `aimcoach link`, and the link lines of `status` (link.) --
+    "link.help": (
+        "link this PC to your AimCoach account with a 6-digit code",
+        "6 桁のコードでこの PC を AimCoach アカウントに連携する",
+    ),
+    "link.description": (
+        "Link this PC to your AimCoach account. Get a 6-digit code on the AimCoach site (it "
+        "works once, for 10 minutes) and pass it with --code. Linking again replaces the "
+        "stored sign-in.",
+        "この PC を AimCoach アカウントに連携します。AimCoach のサイトで 6 桁のコード (1 回限り、"
+        "10 分間有効) を取得し、--code で指定してください。再度連携すると保存済みのサインインは"
+        "置き換えられます。",
+    ),
+    "link.help_code": (
+        "the 6-digit code shown on the AimCoach site",
+        "AimCoach のサイトに表示された 6 桁のコード",
+    ),
+    "link.help_device": (
+        "name of this PC as shown on the AimCoach site (default: the device_name setting)",
+        "AimCoach のサイトに表示するこの PC の名前 (既定: 設定 device_name)",
+    ),
+    "link.code_format": (
+        "The link code must be exactly 6 digits (0-9), like 123456. Copy it from the AimCoach "
+        "site and run `aimcoach link --code XXXXXX` again.",
+        "連携コードはちょうど 6 桁の数字 (0-9、例: 123456) です。AimCoach のサイトからコピーして、"
+        "もう一度 `aimcoach link --code XXXXXX` を実行してください。",
+    ),
+    "link.device_bad": (
+        "The device name is empty or contains control characters. Give a plain name with "
+        "--device, for example --device \"Desk PC\".",
+        "デバイス名が空か、制御文字を含んでいます。--device で普通の名前を指定してください "
+        "(例: --device \"Desk PC\")。",
+    ),
+    "link.device_too_long": (
+        "The device name is longer than {limit} characters. Give a shorter one with --device.",
+        "デバイス名が {limit} 文字を超えています。--device で短い名前を指定してください。",
+    ),
+    "link.invalid_code": (
+        "The server did not accept this code. Check the 6 digits on the AimCoach site and try "
+        "again; after 5 wrong tries the code stops working and you need a new one.",
+        "このコードはサーバーに受け付けられませんでした。AimCoach のサイトの 6 桁を確認して"
+        "やり直してください。5 回間違えるとコードは使えなくなり、新しいコードが必要です。",
+    ),
+    "link.code_expired": (
+        "This code has expired (codes work for 10 minutes). Get a new code on the AimCoach site "
+        "and run `aimcoach link --code XXXXXX` again.",
+        "このコードは期限切れです (コードの有効期間は 10 分)。AimCoach のサイトで新しいコードを"
+        "取得し、もう一度 `aimcoach link --code XXXXXX` を実行してください。",
+    ),
+    "link.code_used": (
+        "This code was already used (each code works once). Get a new code on the AimCoach site "
+        "and run `aimcoach link --code XXXXXX` again.",
+        "このコードは使用済みです (コードは 1 回だけ使えます)。AimCoach のサイトで新しいコードを"
+        "取得し、もう一度 `aimcoach link --code XXXXXX` を実行してください。",
+    ),
+    "link.code_invalidated": (
+        "This code no longer works because of too many wrong attempts. Get a new code on the "
+        "AimCoach site and run `aimcoach link --code XXXXXX` with it.",
+        "間違った入力が多すぎたため、このコードは使えなくなりました。AimCoach のサイトで新しい"
+        "コードを取得し、`aimcoach link --code XXXXXX` を実行してください。",
+    ),
+    "link.refused": (
+        "{endpoint} refused the link request (HTTP {status}, {code}). Get a new code on the "
+        "AimCoach site and try again; if it keeps failing, check --api-endpoint.",
+        "{endpoint} が連携リクエストを拒否しました (HTTP {status}、{code})。AimCoach のサイトで"
+        "新しいコードを取得してやり直してください。繰り返す場合は --api-endpoint を確認してください。",
+    ),
+    "link.rate_limited": (
+        "{endpoint} is getting too many requests. Wait a minute, then run the same "
+        "`aimcoach link` command again (the code stays valid for 10 minutes).",
+        "{endpoint} へのリクエストが多すぎます。1 分ほど待ってから同じ `aimcoach link` を"
+        "もう一度実行してください (コードは 10 分間有効です)。",
+    ),
+    "link.server_error": (
+        "{endpoint} had a server error (HTTP {status}). Nothing was stored; try again in a few "
+        "minutes (get a new code if 10 minutes have passed).",
+        "{endpoint} でサーバーエラー (HTTP {status}) が発生しました。何も保存していません。"
+        "数分後にやり直してください (10 分過ぎた場合は新しいコードを取得してください)。",
+    ),
+    "link.unreachable": (
+        "Could not connect to {endpoint}. Check the internet connection and --api-endpoint, "
+        "then run the command again. Nothing was stored.",
+        "{endpoint} に接続できませんでした。インターネット接続と --api-endpoint を確認してから、"
+        "もう一度実行してください。何も保存していません。",
+    ),
+    "link.tls": (
+        "The secure connection to {endpoint} failed: its certificate could not be verified. "
+        "Check the PC's date and time and any proxy or security software that intercepts "
+        "HTTPS. Certificate checks are never turned off; nothing was stored.",
+        "{endpoint} との安全な接続に失敗しました: 証明書を検証できません。PC の日付と時刻、HTTPS "
+        "に介入するプロキシやセキュリティソフトを確認してください。証明書の検証を無効にすることは"
+        "ありません。何も保存していません。",
+    ),
+    "link.timeout": (
+        "{endpoint} did not answer in time. Check the connection and run the command again; "
+        "nothing was stored.",
+        "{endpoint} から時間内に応答がありませんでした。接続を確認してもう一度実行してください。"
+        "何も保存していません。",
+    ),
+    "link.network": (
+        "The connection to {endpoint} broke ({reason}). Run the command again; nothing was "
+        "stored.",
+        "{endpoint} との接続が切れました ({reason})。もう一度実行してください。何も保存して"
+        "いません。",
+    ),
+    "link.bad_reply": (
+        "{endpoint} sent a reply aimcoach cannot understand (HTTP {status}). Check that "
+        "--api-endpoint points at the AimCoach API; nothing was stored.",
+        "{endpoint} から解釈できない応答が返りました (HTTP {status})。--api-endpoint が "
+        "AimCoach API を指しているか確認してください。何も保存していません。",
+    ),
+    "link.done": (
+        "Linked this PC as \"{device}\" with {endpoint}.",
+        "この PC を「{device}」として {endpoint} と連携しました。",
+    ),
+    "link.stored_in": (
+        "Sign-in stored in: {kind} ({location})",
+        "サインインの保存先: {kind} ({location})",
+    ),
+    "link.access_expires": (
+        "Access token valid until {when}; aimcoach renews it by itself.",
+        "アクセストークンの有効期限: {when}。aimcoach が自動で更新します。",
+    ),
+    "link.refresh_expires": (
+        "Renewal possible until {when}; run aimcoach at least once before then.",
+        "更新可能な期限: {when}。それまでに一度は aimcoach を実行してください。",
+    ),
+    "link.next_step": (
+        "Next: run `aimcoach run` to send your runs as they finish.",
+        "次に `aimcoach run` を実行すると、終わったランを順次送信します。",
+    ),
+    "link.time_and_distance": ("{time} ({distance})", "{time} ({distance})"),
+    "link.in_days": ("in {days} days", "あと {days} 日"),
+    "link.in_one_day": ("in 1 day", "あと 1 日"),
+    "link.within_a_day": ("within a day", "1 日以内"),
+    "link.expired": ("expired", "期限切れ"),
+    "link.status_not_linked": (
+        "Link: not linked. Get a 6-digit code on the AimCoach site and run "
+        "`aimcoach link --code XXXXXX`.",
+        "連携: 未連携です。AimCoach のサイトで 6 桁のコードを取得し、"
+        "`aimcoach link --code XXXXXX` を実行してください。",
+    ),
+    "link.status_linked": (
+        "Link: linked as \"{device}\" with {endpoint} (since {linked_at})",
+        "連携: 「{device}」として {endpoint} と連携済み ({linked_at} から)",
+    ),
+    "link.status_store": (
+        "Token store: {kind} ({location})",
+        "トークンの保存先: {kind} ({location})",
+    ),
+    "link.status_store_error": (
+        "Token store: cannot be used. {error}",
+        "トークンの保存先: 使用できません。{error}",
+    ),
+    "link.status_access": ("Access token expires: {when}", "アクセストークンの有効期限: {when}"),
+    "link.status_refresh": ("Renewal possible until: {when}", "更新可能な期限: {when}"),
+    "link.status_relink": (
+        "Relink needed: the server refused this PC's sign-in. Get a new code on the AimCoach "
+        "site and run `aimcoach link --code XXXXXX`.",
+        "再連携が必要です: サーバーがこの PC のサインインを拒否しました。AimCoach のサイトで"
+        "新しいコードを取得し、`aimcoach link --code XXXXXX` を実行してください。",
+    ),
+    "link.status_endpoint_mismatch": (
+        "The link is for {linked}, not the configured --api-endpoint: link again, or set the "
+        "endpoint back.",
+        "この連携は {linked} 用で、設定された --api-endpoint とは異なります。再連携するか、"
+        "接続先を元に戻してください。",
+    ),
+    "link.status_override": (
+        "An access token is given with --api-token / AIMCOACH_API_TOKEN: it is used instead of "
+        "the linked sign-in for this command (it is never stored).",
+        "--api-token / AIMCOACH_API_TOKEN でアクセストークンが指定されています: このコマンドでは"
+        "連携済みサインインの代わりに使われます (保存はされません)。",
+    ),
+    # -- unlink: `aimcoach unlink` (unlink.) --
+    "unlink.help": (
+        "unlink this PC: revoke its sign-in on the server and forget it here",
+        "この PC の連携を解除する: サーバー側のサインインを取り消し、ここから削除する",
+    ),
+    "unlink.description": (
+        "Unlink this PC: ask the AimCoach server to revoke this PC's tokens, then delete them "
+        "from the token store. If the server cannot be reached, the tokens are deleted here "
+        "anyway. Running it again is harmless.",
+        "この PC の連携を解除します: AimCoach サーバーにこの PC のトークンの取り消しを依頼し、"
+        "トークンの保存先から削除します。サーバーに接続できない場合もここからは削除します。"
+        "何度実行しても問題ありません。",
+    ),
+    "unlink.not_linked": (
+        "This PC is not linked; there is nothing to unlink.",
+        "この PC は連携されていないため、解除するものはありません。",
+    ),
+    "unlink.done": (
+        "Unlinked: {endpoint} revoked this PC's sign-in and it was deleted from {kind} "
+        "({location}).",
+        "連携を解除しました: {endpoint} がこの PC のサインインを取り消し、{kind} ({location}) "
+        "から削除しました。",
+    ),
+    "unlink.already_revoked": (
+        "The server had already stopped accepting this PC's sign-in; it was deleted from {kind} "
+        "({location}).",
+        "サーバーはすでにこの PC のサインインを受け付けていませんでした。{kind} ({location}) "
+        "から削除しました。",
+    ),
+    "unlink.deleted_locally": (
+        "Deleted this PC's sign-in from {kind} ({location}), but the server could not be told: "
+        "{reason}",
+        "この PC のサインインを {kind} ({location}) から削除しましたが、サーバーには通知できません"
+        "でした: {reason}",
+    ),
+    "unlink.server_still_valid": (
+        "On the server the device stays linked: its access token stays valid until {access_until} "
+        "and its renewal until {refresh_until}. To cut it off now, remove the device on the "
+        "AimCoach site.",
+        "サーバー側ではデバイスの連携が残っています: アクセストークンは {access_until} まで、"
+        "更新は {refresh_until} まで有効です。すぐに無効にするには AimCoach のサイトでデバイスを"
+        "削除してください。",
+    ),
+    "unlink.server_error": (
+        "{endpoint} answered HTTP {status}.",
+        "{endpoint} が HTTP {status} を返しました。",
+    ),
+    "unlink.reason_unreachable": (
+        "{endpoint} could not be reached.",
+        "{endpoint} に接続できませんでした。",
+    ),
+    "unlink.reason_tls": (
+        "the secure connection to {endpoint} failed (certificate not verified).",
+        "{endpoint} との安全な接続に失敗しました (証明書を検証できません)。",
+    ),
+    "unlink.reason_timeout": (
+        "{endpoint} did not answer in time.",
+        "{endpoint} から時間内に応答がありませんでした。",
+    ),
+    "unlink.reason_network": (
+        "the connection to {endpoint} broke ({reason}).",
+        "{endpoint} との接続が切れました ({reason})。",
+    ),
+    "unlink.unreadable_deleted": (
+        "The stored sign-in could not be read ({error}), so the server was not told. It was "
+        "deleted from {kind} ({location}); remove the device on the AimCoach site to revoke it "
+        "there too.",
+        "保存されたサインインを読めなかったため ({error})、サーバーには通知していません。"
+        "{kind} ({location}) からは削除しました。サーバー側でも無効にするには AimCoach のサイトで"
+        "デバイスを削除してください。",
+    ),
+    # -- store: where the tokens are kept (store.) --
+    "store.kind_not_supported": (
+        "The token store \"{kind}\" is not supported. Set token_store to one of: {supported}.",
+        "トークンの保存先「{kind}」には対応していません。token_store には次のいずれかを"
+        "指定してください: {supported}。",
+    ),
+    "store.kind_unavailable": (
+        "The token store \"{kind}\" is not available on this system ({platform}). Set "
+        "token_store to auto, or to file for an encrypted file.",
+        "トークンの保存先「{kind}」はこのシステム ({platform}) では使えません。token_store を "
+        "auto、または暗号化ファイルを使う file にしてください。",
+    ),
+    "store.keystore_unavailable": (
+        "The OS keystore ({kind}) cannot be reached (no keyring backend works here). Unlock or "
+        "start it, or set token_store to file for an encrypted file.",
+        "OS のキーストア ({kind}) に接続できません (使えるキーリングがありません)。キーストアを"
+        "起動またはロック解除するか、token_store を file (暗号化ファイル) にしてください。",
+    ),
+    "store.keystore_failed": (
+        "The OS keystore ({kind}) refused the request ({reason}). Unlock it and try again, or "
+        "set token_store to file for an encrypted file.",
+        "OS のキーストア ({kind}) が要求を拒否しました ({reason})。ロックを解除してやり直すか、"
+        "token_store を file (暗号化ファイル) にしてください。",
+    ),
+    "store.keystore_too_big": (
+        "The tokens are too large for the OS keystore ({kind}). Set token_store to file and "
+        "link again.",
+        "トークンが大きすぎて OS のキーストア ({kind}) に保存できません。token_store を file に"
+        "して、もう一度連携してください。",
+    ),
+    "store.auto_file_fallback": (
+        "No OS keystore is available, so the sign-in is kept in an encrypted file ({path}). It "
+        "needs a passphrase: set AIMCOACH_TOKEN_PASSPHRASE, or run in a terminal to be asked "
+        "for one.",
+        "OS のキーストアが使えないため、サインインは暗号化ファイル ({path}) に保存します。"
+        "パスフレーズが必要です: AIMCOACH_TOKEN_PASSPHRASE を設定するか、端末で実行して入力して"
+        "ください。",
+    ),
+    "store.passphrase_missing": (
+        "The encrypted token file needs a passphrase, but none is set and there is no terminal "
+        "to ask on. Set the environment variable AIMCOACH_TOKEN_PASSPHRASE.",
+        "暗号化トークンファイルにはパスフレーズが必要ですが、設定されておらず、入力を求める"
+        "端末もありません。環境変数 AIMCOACH_TOKEN_PASSPHRASE を設定してください。",
+    ),
+    "store.passphrase_empty": (
+        "The passphrase for the encrypted token file is empty. Set AIMCOACH_TOKEN_PASSPHRASE "
+        "or type a passphrase when asked.",
+        "暗号化トークンファイルのパスフレーズが空です。AIMCOACH_TOKEN_PASSPHRASE を設定するか、"
+        "求められたときに入力してください。",
+    ),
+    "store.passphrase_mismatch": (
+        "The two passphrases differ. Run the command again and type the same passphrase twice.",
+        "2 回入力したパスフレーズが一致しません。もう一度実行して、同じパスフレーズを 2 回"
+        "入力してください。",
+    ),
+    "store.passphrase_prompt": (
+        "Passphrase for the aimcoach token file: ",
+        "aimcoach トークンファイルのパスフレーズ: ",
+    ),
+    "store.passphrase_prompt_new": (
+        "New passphrase for the aimcoach token file: ",
+        "aimcoach トークンファイルの新しいパスフレーズ: ",
+    ),
+    "store.passphrase_prompt_again": (
+        "The same passphrase again: ",
+        "確認のためもう一度: ",
+    ),
+    "store.file_wrong_passphrase": (
+        "The passphrase does not open the token file {path}. Check AIMCOACH_TOKEN_PASSPHRASE; if "
+        "the passphrase is lost, run `aimcoach unlink` and link again.",
+        "パスフレーズではトークンファイル {path} を開けません。AIMCOACH_TOKEN_PASSPHRASE を"
+        "確認してください。パスフレーズが分からない場合は `aimcoach unlink` の後、もう一度連携して"
+        "ください。",
+    ),
+    "store.file_tampered": (
+        "The token file {path} is damaged or was changed, so it is not used. Run "
+        "`aimcoach unlink` and link again with a new code.",
+        "トークンファイル {path} が壊れているか変更されているため、使いません。"
+        "`aimcoach unlink` を実行し、新しいコードでもう一度連携してください。",
+    ),
+    "store.file_unreadable": (
+        "The token file {path} cannot be read ({reason}). Check its permissions.",
+        "トークンファイル {path} を読めません ({reason})。権限を確認してください。",
+    ),
+    "store.file_unwritable": (
+        "The token file {path} cannot be written ({reason}). Check the folder's permissions and "
+        "free space, or set data_dir to another folder.",
+        "トークンファイル {path} に書き込めません ({reason})。フォルダーの権限と空き容量を"
+        "確認するか、data_dir を別のフォルダーにしてください。",
+    ),
+    "store.corrupt": (
+        "The stored sign-in in {location} is damaged, so it is not used. Run `aimcoach unlink`, "
+        "then link again with a new code.",
+        "{location} に保存されたサインインが壊れているため、使いません。`aimcoach unlink` を"
+        "実行し、新しいコードでもう一度連携してください。",
+    ),
+    "store.nothing_to_rotate": (
+        "There is no stored sign-in in {location} to renew. Link this PC with "
+        "`aimcoach link --code XXXXXX`.",
+        "{location} に更新するサインインがありません。`aimcoach link --code XXXXXX` でこの PC を"
+        "連携してください。",
+    ),
+    "store.dpapi_failed": (
+        "Windows could not protect the token data ({operation}, error {code}). Try again; if it "
+        "keeps failing, set token_store to file.",
+        "Windows がトークンデータを保護できませんでした ({operation}、エラー {code})。やり直して"
+        "ください。繰り返す場合は token_store を file にしてください。",
+    ),
+    "store.dpapi_unreadable": (
+        "Windows could not unlock the token file {path} (error {code}): it belongs to another "
+        "Windows user or PC, or it is damaged. Run `aimcoach unlink` and link again.",
+        "Windows がトークンファイル {path} を復号できませんでした (エラー {code}): 別の Windows "
+        "ユーザーや PC のものか、壊れています。`aimcoach unlink` を実行してもう一度連携して"
+        "ください。",
+    ),
     # ---- transport ------------------------------------------------------------------------
+    "transport.timeout": (
+        "The ingest API at {endpoint} did not answer in time. The records are kept and "
+        "aimcoach tries again shortly; if this goes on, check your internet connection.",
+        "{endpoint} の取り込み API が時間内に応答しませんでした。記録は保持され、aimcoach が"
+        "まもなく再試行します。続く場合はインターネット接続を確認してください。",
+    ),
+    "transport.network": (
+        "Could not reach the ingest API at {endpoint} ({detail}). The records are kept and "
+        "aimcoach tries again shortly; check your internet connection and any proxy or firewall.",
+        "{endpoint} の取り込み API に接続できませんでした ({detail})。記録は保持され、aimcoach が"
+        "まもなく再試行します。インターネット接続とプロキシやファイアウォールを確認してください。",
+    ),
+    "transport.bad_reply": (
+        "The ingest API answered HTTP {status} with a reply aimcoach cannot read (at {detail}). "
+        "The same batch will be sent again later; if this goes on, report it to AimCoach "
+        "support.",
+        "取り込み API が HTTP {status} で、aimcoach が読めない応答を返しました ({detail} の箇所)。"
+        "同じバッチを後で再送します。続く場合は AimCoach サポートに報告してください。",
+    ),
+    "transport.rate_limited": (
+        "The ingest API asked aimcoach to slow down (HTTP 429). "
+        "It waits as asked and sends again; nothing is lost.",
+        "取り込み API から送信を控えるよう求められました (HTTP 429)。"
+        "指定の時間待ってから再送します。データは失われません。",
+    ),
+    "transport.server_error": (
+        "The ingest API had a problem of its own (HTTP {status}). "
+        "The records are kept and aimcoach tries again later; nothing is needed from you.",
+        "取り込み API 側で問題が起きました (HTTP {status})。"
+        "記録は保持され、aimcoach が後で再試行します。操作は必要ありません。",
+    ),
+    "transport.unexpected_status": (
+        "The ingest API answered HTTP {status} ({code}). The records are kept and aimcoach "
+        "tries again later; if this goes on, check the API endpoint setting.",
+        "取り込み API が HTTP {status} ({code}) を返しました。記録は保持され、aimcoach が後で"
+        "再試行します。続く場合は API エンドポイントの設定を確認してください。",
+    ),
+    "sender.unauthorized_after_refresh": (
+        "The ingest API refused the device token even after a refresh. The records are kept "
+        "and aimcoach tries again later; if this goes on, run `aimcoach link` again.",
+        "トークンを更新しても取り込み API がデバイストークンを受け付けませんでした。記録は"
+        "保持され、aimcoach が後で再試行します。続く場合は `aimcoach link` をやり直してください。",
+    ),
+    "sender.delivery_incomplete": (
+        "{pending} records could not be delivered this time: {reason} "
+        "They are kept and will be sent on the next run.",
+        "今回は {pending} 件の記録を送信できませんでした: {reason} "
+        "記録は保持され、次回の実行で送信されます。",
+    ),
+    "sender.bad_setting": (
+        "The sender setting {name} = {value} is not allowed ({expected}). "
+        "Fix it in the config file or the environment.",
+        "送信の設定 {name} = {value} は使えません ({expected})。"
+        "設定ファイルまたは環境変数で修正してください。",
+    ),
     # ---- state ----------------------------------------------------------------------------
+    "state.dir_unusable": (
+        "The state folder {directory} cannot be used ({detail}). "
+        "Check that it exists and that you may write to it, or choose another state folder.",
+        "状態フォルダー {directory} を使えません ({detail})。"
+        "フォルダーが存在し書き込み可能か確認するか、別の状態フォルダーを指定してください。",
+    ),
+    "state.locked": (
+        "Another aimcoach is already running with the state folder {directory}. "
+        "Stop it first (aimcoach ctl stop) or wait until it finishes, then try again.",
+        "別の aimcoach が状態フォルダー {directory} を使って実行中です。"
+        "先にそれを停止する (aimcoach ctl stop) か終了を待ってから、もう一度実行してください。",
+    ),
+    "state.corrupt": (
+        "The state database {path} is damaged ({detail}). Move the file aside and start "
+        "aimcoach again: it re-reads the game files, and runs the server already has are "
+        "recognised and not counted twice.",
+        "状態データベース {path} が壊れています ({detail})。ファイルを別の場所へ移してから "
+        "aimcoach を再起動してください。ゲームのファイルを読み直し、サーバーに送信済みの"
+        "記録は重複として扱われ、二重に数えられません。",
+    ),
+    "state.disk_full": (
+        "The disk that holds the state database {path} is full. Free some space and start "
+        "aimcoach again; nothing already read has been lost.",
+        "状態データベース {path} のあるディスクがいっぱいです。空き容量を作ってから aimcoach を"
+        "再起動してください。読み込み済みのデータは失われていません。",
+    ),
+    "state.busy": (
+        "The state database {path} is locked by another program. "
+        "Close any program that has it open (a database viewer, a backup tool) and try again.",
+        "状態データベース {path} が別のプログラムにロックされています。"
+        "開いているプログラム (データベースビューアーやバックアップツールなど) を閉じてから、"
+        "もう一度実行してください。",
+    ),
+    "state.too_new": (
+        "The state database {path} was written by a newer aimcoach (schema {found}; this "
+        "version knows up to {known}). Update aimcoach to the latest release.",
+        "状態データベース {path} は新しいバージョンの aimcoach で作成されています "
+        "(スキーマ {found}、このバージョンは {known} まで対応)。aimcoach を最新版に"
+        "更新してください。",
+    ),
+    "state.io": (
+        "The state database {path} could not be read or written ({detail}). "
+        "Check the disk and the file's permissions, then start aimcoach again.",
+        "状態データベース {path} の読み書きができませんでした ({detail})。"
+        "ディスクとファイルのアクセス権を確認してから、aimcoach を再起動してください。",
+    ),
     # ---- pipeline / run / ctl -------------------------------------------------------------
+    "watcher.events_unavailable": (
+        "File-system events are not available for {path} ({error}). aimcoach looks at the "
+        "folder every {seconds} seconds instead, so new runs may take that long to appear. "
+        "Nothing to do; set force_polling to use this mode from the start on network drives.",
+        "{path} のファイルシステムイベントを使えません（{error}）。代わりに {seconds} 秒ごとに"
+        "フォルダーを確認するため、新しいプレイの反映にその程度かかることがあります。"
+        "対応は不要です。ネットワークドライブでは force_polling を設定すると最初からこの方式に"
+        "なります。",
+    ),
+    "watcher.folder_missing": (
+        "The folder {path} does not exist (yet). aimcoach starts reading it as soon as it "
+        "appears; if the game keeps its files elsewhere, correct the configured path.",
+        "フォルダー {path} が（まだ）ありません。作成されしだい aimcoach が読み取りを始めます。"
+        "ゲームのファイルが別の場所にある場合は、設定のパスを修正してください。",
+    ),
+    "watcher.folder_gone": (
+        "The folder {path} was removed or replaced. aimcoach reads it again as soon as it is "
+        "back; runs already read are kept.",
+        "フォルダー {path} が削除または置き換えられました。元に戻りしだい aimcoach が"
+        "もう一度読み取ります。読み取り済みのプレイは保持されます。",
+    ),
+    "watcher.scan_failed": (
+        "The folder {path} cannot be listed ({error}). aimcoach tries again in {seconds} "
+        "seconds; check that your user account may read the folder.",
+        "フォルダー {path} の一覧を取得できません（{error}）。{seconds} 秒後にもう一度"
+        "試します。このユーザーがフォルダーを読み取れるか確認してください。",
+    ),
+    "watcher.stat_failed": (
+        "The file {path} cannot be examined ({error}). aimcoach tries again at the next look "
+        "at the folder; check that your user account may read it.",
+        "ファイル {path} を確認できません（{error}）。次にフォルダーを確認するときにもう一度"
+        "試します。このユーザーがファイルを読み取れるか確認してください。",
+    ),
+    "worker.read_failed": (
+        "The stats file {path} cannot be read ({error}); it was set aside. Check that no "
+        "other program keeps it locked and that your user account may read it; aimcoach "
+        "reads it again when the file changes or aimcoach restarts.",
+        "統計ファイル {path} を読み取れません（{error}）。このファイルは別に保管しました。"
+        "他のプログラムがロックしていないか、このユーザーが読み取れるかを確認してください。"
+        "ファイルが変わったときか aimcoach の再起動時にもう一度読み取ります。",
+    ),
+    "worker.too_large": (
+        "The file {path} is {size} bytes, far larger than any KovaaK's stats file (limit "
+        "{limit} bytes), so it was set aside unread. Move it out of the stats folder if it "
+        "does not belong there.",
+        "ファイル {path} は {size} バイトで、KovaaK's の統計ファイルとしては大きすぎる"
+        "（上限 {limit} バイト）ため、読まずに別に保管しました。統計フォルダーのファイルで"
+        "なければ、フォルダーの外に移動してください。",
+    ),
+    "worker.parser_failed": (
+        "Reading {path} failed unexpectedly ({error}); this input was set aside and "
+        "everything else keeps flowing. Please report this message with the file attached.",
+        "{path} の読み取りが予期せず失敗しました（{error}）。この入力は別に保管し、"
+        "ほかの処理は続けています。このメッセージにファイルを添えて報告してください。",
+    ),
+    "worker.aimlabs_busy": (
+        "The Aim Lab database {path} stayed locked through {attempts} attempts (the game is "
+        "saving). Nothing to do: aimcoach reads it again the next time the game writes to "
+        "it, or when aimcoach restarts.",
+        "Aim Lab のデータベース {path} は {attempts} 回試してもロックされたままでした"
+        "（ゲームが保存中です）。対応は不要です。次にゲームが書き込んだとき、または"
+        "aimcoach の再起動時にもう一度読み取ります。",
+    ),
     # ---- status ---------------------------------------------------------------------------
     "status.title": ("aimcoach {version}", "aimcoach {version}"),
     "status.settings": ("Settings (value [where it came from]):", "設定 (値 [設定元]):"),

@@ -1,0 +1,352 @@
+"""Turn the bytes of one KovaaK's ``Stats.csv`` into a :class:`~aimcoach.messages.Record`.
+
+The file is four blocks separated by blank lines (kill table, weapon table, summary, settings);
+it is not one CSV table, values are never quoted and may contain commas. The reader walks the
+lines once with ``str.partition``/``str.split`` (no ``csv`` module): the kill rows are only
+counted, the weapon rows are summed, and every ``Key:,value`` or ``Key,value`` line is split at
+its first comma. See the package docstring for the record it builds and the reasons it refuses.
+
+Pure: bytes in, a record or :class:`KovaaksParseError` out. No I/O, no logging, no config, no
+clock, no system time zone.
+"""
+
+from __future__ import annotations
+
+import json
+import math
+import re
+from collections.abc import Mapping
+from dataclasses import dataclass
+from datetime import tzinfo
+from typing import Any
+
+from aimcoach.errors import DigestError
+from aimcoach.messages import Number, Record, make_record
+from aimcoach.sources.kovaaks._errors import KovaaksParseError
+from aimcoach.sources.kovaaks._names import (
+    parse_stats_name,
+    split_task_mode,
+    utc_taken_at,
+)
+
+__all__ = ["RAW_JSON_BUDGET", "SUMMARY_METRICS", "parse_stats_file"]
+
+_KILL_HEADER = "Kill #,"
+_WEAPON_HEADER = "Weapon,Shots,Hits,Damage Done,Damage Possible"
+
+# Summary key (colon removed) -> metric name. The server team reads these names: change them
+# only with a note to them, since the names are part of the digest.
+SUMMARY_METRICS: Mapping[str, str] = {
+    "Kills": "kills",
+    "Deaths": "deaths",
+    "Fight Time": "fight_time_s",
+    "Time Remaining": "time_remaining_s",
+    "Avg TTK": "avg_ttk_s",
+    "Total Overshots": "total_overshots",
+    "Damage Taken": "damage_taken",
+    "Hit Count": "hit_count",
+    "Miss Count": "miss_count",
+    "Midairs": "midairs",
+    "Midaired": "midaired",
+    "Directs": "directs",
+    "Directed": "directed",
+    "Reloads": "reloads",
+    "Distance Traveled": "distance_traveled",
+    "MBS Points": "mbs_points",
+    "Pause Count": "pause_count",
+    "Pause Duration": "pause_duration_s",
+    "Avg Target Scale": "avg_target_scale",
+    "Avg Time Dilation": "avg_time_dilation",
+}
+# Summary keys read as numbers but not turned into metrics: the score has its own field, and the
+# weapon table already gives damage done (the summary line repeats its sum).
+_SUMMARY_NUMBERS = ("Score", "Damage Done")
+_SUMMARY_TEXT = ("Scenario", "Hash", "Game Version", "Challenge Start")
+_SUMMARY_KEYS = frozenset((*SUMMARY_METRICS, *_SUMMARY_NUMBERS, *_SUMMARY_TEXT))
+
+# raw_json is for audit, not analysis: keep it small whatever the file holds. The budget is in
+# characters of json.dumps output (ASCII-escaped, the worst case); strings are clipped too.
+RAW_JSON_BUDGET = 6000
+_MAX_TEXT = 255
+_WEAPON_KEYS_COST = 71  # keys and punctuation of one weapon entry, numbers and name aside
+
+_FLOAT_RE = re.compile(r"[-+]?(?:\d+\.?\d*|\.\d+)(?:[eE][-+]?\d+)?", re.ASCII)
+_INT_RE = re.compile(r"[-+]?\d+", re.ASCII)
+_NON_FINITE = frozenset({"nan", "inf", "infinity"})
+_MAX_SAFE_INT = 2**53  # beyond it a JSON number loses precision in the server's JavaScript
+_MAX_INT_DIGITS = 4000  # below Python's int-from-str limit, far above any real count
+_TIME_RE = re.compile(r"(\d{1,2}):(\d\d):(\d\d)(?:\.(\d{1,6}))?", re.ASCII)
+_DAY_US = 86_400_000_000
+_SHOWN = 40  # how much of a bad value an error message repeats
+
+
+@dataclass(frozen=True, slots=True)
+class _Weapon:
+    name: str
+    shots: Number
+    hits: Number
+    damage_done: Number
+    damage_possible: Number
+
+
+@dataclass(slots=True)
+class _Content:
+    kill_rows: int
+    weapons: list[_Weapon] | None  # None: no weapon table header at all
+    summary: dict[str, tuple[str, int]]  # key without colon -> (value, 1-based line)
+    other: dict[str, str]  # settings block and unknown keys, in file order, first wins
+
+
+def _shown(value: str) -> str:
+    """A bad value as an error message may repeat it: short, printable."""
+    clipped = value[:_SHOWN] + ("…" if len(value) > _SHOWN else "")
+    return "".join(c if c.isprintable() else "?" for c in clipped)
+
+
+def _number(value: str, field: str, line: int, file: str) -> Number:
+    """A number exactly as KovaaK's writes them: ASCII digits, optional sign, point, exponent."""
+    if _INT_RE.fullmatch(value):
+        if len(value) <= _MAX_INT_DIGITS:
+            n = int(value)
+            if -_MAX_SAFE_INT <= n <= _MAX_SAFE_INT:
+                return n
+        raise KovaaksParseError("kovaaks.unrepresentable", file=file, field=field)
+    if _FLOAT_RE.fullmatch(value):
+        f = float(value)
+        if math.isfinite(f):
+            return f
+        raise KovaaksParseError(
+            "kovaaks.non_finite", file=file, line=line, field=field, value=_shown(value)
+        )
+    if value.lower().lstrip("+-") in _NON_FINITE:
+        raise KovaaksParseError(
+            "kovaaks.non_finite", file=file, line=line, field=field, value=_shown(value)
+        )
+    raise KovaaksParseError(
+        "kovaaks.bad_number", file=file, line=line, field=field, value=_shown(value)
+    )
+
+
+def _time_of_day_us(value: str, field: str, line: int, file: str) -> int:
+    """``HH:MM:SS.mmm`` -> microseconds since midnight."""
+    match = _TIME_RE.fullmatch(value)
+    if match is not None:
+        h, m, s = int(match[1]), int(match[2]), int(match[3])
+        if h < 24 and m < 60 and s < 60:
+            frac = int((match[4] or "").ljust(6, "0"))
+            return ((h * 60 + m) * 60 + s) * 1_000_000 + frac
+    raise KovaaksParseError(
+        "kovaaks.bad_time", file=file, line=line, field=field, value=_shown(value)
+    )
+
+
+def _weapon(line: str, lineno: int, file: str) -> _Weapon:
+    """``<name>,<shots>,<hits>,<done>,<possible>,`` + never-filled columns.
+
+    The four numbers are the ones just before the first empty column (the header's blank
+    column): a weapon name with an unquoted comma still reads right.
+    """
+    fields = line.split(",")
+    if len(fields) < 5:
+        raise KovaaksParseError("kovaaks.bad_weapon_row", file=file, line=lineno)
+    try:
+        cut = fields.index("", 5)
+    except ValueError:
+        cut = 5
+    shots, hits, done, possible = fields[cut - 4 : cut]
+    return _Weapon(
+        name=",".join(fields[: cut - 4]),
+        shots=_number(shots, "Shots", lineno, file),
+        hits=_number(hits, "Hits", lineno, file),
+        damage_done=_number(done, "Damage Done", lineno, file),
+        damage_possible=_number(possible, "Damage Possible", lineno, file),
+    )
+
+
+# _scan states, in file order.
+_BEFORE, _KILLS, _AFTER_KILLS, _WEAPONS, _KEY_VALUES = range(5)
+
+
+def _scan(text: str, file: str) -> _Content:
+    """One pass over the lines: a small state machine over the four blocks.
+
+    Blank lines end the kill and weapon tables; the two key/value blocks are told apart by key,
+    not by position, so a missing blank line between them loses nothing.
+    """
+    # CRLF, LF and the mixed endings of 3.8+ (CRLF tables, LF key/value blocks) all become LF
+    # here, so no value keeps a trailing "\r" and both forms of a file give one digest.
+    lines = text.replace("\r\n", "\n").split("\n")
+    summary: dict[str, tuple[str, int]] = {}
+    other: dict[str, str] = {}
+    weapons: list[_Weapon] = []
+    has_weapon_table = False
+    kill_rows = 0
+    state = _BEFORE
+    for index, line in enumerate(lines):
+        blank = not line or line.isspace()
+        if state == _KILLS:  # most lines of a clicking run are kill rows: test them first
+            if blank:
+                state = _AFTER_KILLS
+            elif line.startswith(_WEAPON_HEADER):
+                has_weapon_table, state = True, _WEAPONS
+            else:
+                kill_rows += 1
+        elif blank:
+            if state == _WEAPONS:
+                state = _KEY_VALUES
+        elif state == _WEAPONS:
+            weapons.append(_weapon(line, index + 1, file))
+        elif state == _AFTER_KILLS and line.startswith(_WEAPON_HEADER):
+            has_weapon_table, state = True, _WEAPONS
+        elif state != _BEFORE:  # key/value lines (a missing weapon table is judged later)
+            state = _KEY_VALUES
+            key, sep, value = line.partition(",")
+            if not sep:  # a line cut short by a crash; the Score/Scenario checks catch the rest
+                continue
+            if key.endswith(":"):  # 2.0.3/2.0.4 write Resolution, Avg FPS, ... without it
+                key = key[:-1]
+            if key in _SUMMARY_KEYS:
+                summary.setdefault(key, (value, index + 1))
+            else:
+                other.setdefault(key, value)
+        elif line.startswith(_KILL_HEADER):
+            state = _KILLS
+        else:
+            raise KovaaksParseError("kovaaks.not_stats_content", file=file)
+    return _Content(
+        kill_rows=kill_rows,
+        weapons=weapons if has_weapon_table else None,
+        summary=summary,
+        other=other,
+    )
+
+
+def _cost(text: str) -> int:
+    if text.isascii() and text.isprintable():
+        return len(text) + 2
+    return len(json.dumps(text))
+
+
+def _raw_json(file: str, content: _Content, summary_text: Mapping[str, str]) -> dict[str, Any]:
+    raw: dict[str, Any] = {"file_name": file[:_MAX_TEXT]}
+    for key, name in (
+        ("Game Version", "game_version"),
+        ("Hash", "hash"),
+        ("Challenge Start", "challenge_start"),
+    ):
+        if key in summary_text:
+            raw[name] = summary_text[key][:_MAX_TEXT]
+    raw["kill_rows"] = content.kill_rows
+    budget = RAW_JSON_BUDGET - sum(_cost(v) + 24 for v in raw.values() if isinstance(v, str))
+    truncated = False
+    weapons: list[dict[str, Any]] = []
+    for w in content.weapons or ():
+        name = w.name[:_MAX_TEXT]
+        numbers = (w.shots, w.hits, w.damage_done, w.damage_possible)
+        budget -= _WEAPON_KEYS_COST + _cost(name) + sum(len(repr(n)) for n in numbers)
+        if budget < 0:
+            truncated = True
+            break
+        weapons.append(
+            {
+                "name": name,
+                "shots": w.shots,
+                "hits": w.hits,
+                "damage_done": w.damage_done,
+                "damage_possible": w.damage_possible,
+            }
+        )
+    raw["weapons"] = weapons
+    settings: dict[str, str] = {}
+    if not truncated:
+        for key, value in content.other.items():
+            k, v = key[:_MAX_TEXT], value[:_MAX_TEXT]
+            budget -= _cost(k) + _cost(v) + 4
+            if budget < 0:
+                truncated = True
+                break
+            settings[k] = v
+    raw["settings"] = settings
+    if truncated:
+        raw["truncated"] = True
+    return raw
+
+
+def parse_stats_file(data: bytes, name: str, tz: tzinfo, *, source_key: str = "") -> Record:
+    """Parse one stats file; see the package docstring. Raises only :class:`KovaaksParseError`."""
+    parsed = parse_stats_name(name)
+    file = parsed.file_name
+    if not data:
+        raise KovaaksParseError("kovaaks.empty", file=file)
+    nul = data.find(b"\x00")
+    if nul >= 0:
+        raise KovaaksParseError("kovaaks.nul_bytes", file=file, offset=nul)
+    # No sample holds a non-ASCII byte; names are user-authored, so read UTF-8 (a BOM is
+    # dropped) and let a stray byte become U+FFFD rather than lose the run.
+    text = data.decode("utf-8-sig", errors="replace")
+    if not text or text.isspace():
+        raise KovaaksParseError("kovaaks.empty", file=file)
+    content = _scan(text, file)
+    summary = content.summary
+    for required in ("Score", "Scenario"):
+        if required not in summary:
+            raise KovaaksParseError("kovaaks.truncated", file=file, missing=required + ":")
+    if not content.weapons:
+        raise KovaaksParseError("kovaaks.no_weapon_table", file=file)
+
+    weapons = content.weapons
+    shots: Number = sum(w.shots for w in weapons)
+    hits: Number = sum(w.hits for w in weapons)
+    done: Number = sum(w.damage_done for w in weapons)
+    possible: Number = sum(w.damage_possible for w in weapons)
+    metrics: dict[str, Number] = {"shots": shots, "hits": hits}
+    if shots > 0:
+        metrics["accuracy"] = hits / shots
+    metrics["damage_done"] = done
+    metrics["damage_possible"] = possible
+    if possible > 0:
+        metrics["efficiency"] = done / possible
+    for key, metric in SUMMARY_METRICS.items():
+        entry = summary.get(key)
+        if entry is None:
+            continue
+        value = _number(entry[0], key, entry[1], file)
+        # 2.0.3.x writes a constant "Avg TTK:,0" (all 1268 files of one player); an average
+        # time between kills cannot be 0, so 0 means "not measured" and is left out.
+        if metric == "avg_ttk_s" and value == 0:
+            continue
+        metrics[metric] = value
+    score_text, score_line = summary["Score"]
+    score = float(_number(score_text, "Score", score_line, file))
+    if "Damage Done" in summary:  # not a metric, but a broken one means a broken file
+        done_text, done_line = summary["Damage Done"]
+        _number(done_text, "Damage Done", done_line, file)
+    if "Challenge Start" in summary:
+        start_text, start_line = summary["Challenge Start"]
+        start = _time_of_day_us(start_text, "Challenge Start", start_line, file)
+        local = parsed.local
+        end = ((local.hour * 60 + local.minute) * 60 + local.second) * 1_000_000
+        span = end - start
+        if span < 0:
+            # The name has whole seconds and Challenge Start has milliseconds: under a second
+            # "before" the start is the same second; anything more crossed midnight.
+            span = 0 if span > -1_000_000 else span + _DAY_US
+        metrics["duration_s"] = span / 1_000_000
+
+    summary_text = {key: summary[key][0] for key in _SUMMARY_TEXT if key in summary}
+    task, mode = split_task_mode(parsed.stem, summary_text["Scenario"])
+    try:
+        return make_record(
+            provider="kovaaks",
+            task=task,
+            mode=mode,
+            taken_at=utc_taken_at(parsed, tz),
+            metrics=metrics,
+            score=score,
+            raw_json=_raw_json(file, content, summary_text),
+            source_key=source_key,
+        )
+    except DigestError as exc:  # e.g. weapon sums that overflow to infinity
+        raise KovaaksParseError(
+            "kovaaks.unrepresentable", file=file, field=str(exc.params.get("field", "?"))
+        ) from exc
