@@ -18,6 +18,7 @@ from collections.abc import Mapping
 from typing import Any
 
 import rfc8785
+
 from aimcoach.errors import DigestError
 
 __all__ = ["DIGEST_FIELDS", "DigestError", "canonical_bytes", "compute_digest", "digest_input"]

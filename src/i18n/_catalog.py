@@ -1000,6 +1000,170 @@ CATALOG: dict[str, tuple[str, str]] = {
         "ディスクとファイルのアクセス権を確認してから、aimcoach を再起動してください。",
     ),
     # ---- pipeline / run / ctl -------------------------------------------------------------
+    "supervisor.gave_up": (
+        "The {actor} part of aimcoach failed {count} times within {window} seconds, so aimcoach "
+        "stopped. Its last error: {error}. Fix what that error names and start `aimcoach run` "
+        "again; runs already read are kept and will be delivered then.",
+        "aimcoach の {actor} が {window} 秒間に {count} 回失敗したため、aimcoach を停止しました。"
+        "最後のエラー: {error}。エラーの原因を直してから `aimcoach run` をもう一度起動してください。"
+        "読み取り済みの記録は保存されており、そのときに送信されます。",
+    ),
+    "supervisor.not_restarted": (
+        "The {actor} part of aimcoach stopped with an error that restarting cannot fix: {error}. "
+        "aimcoach has stopped; fix the cause and start `aimcoach run` again.",
+        "aimcoach の {actor} が再起動では直らないエラーで止まりました: {error}。"
+        "aimcoach を停止しました。原因を直してから `aimcoach run` をもう一度起動してください。",
+    ),
+    "supervisor.returned": (
+        "{actor} ended although it should keep running; aimcoach restarted it.",
+        "{actor} は動き続けるはずが終了したため、aimcoach が再起動しました。",
+    ),
+    "ctl.not_running": (
+        "No aimcoach run is running. Start it with `aimcoach run`.",
+        "実行中の aimcoach run はありません。`aimcoach run` で起動してください。",
+    ),
+    "ctl.stale": (
+        "No aimcoach run is running: the control file {path} was left behind by process {pid}, "
+        "which is no longer there. Start it with `aimcoach run` (it replaces the file).",
+        "実行中の aimcoach run はありません。制御ファイル {path} はすでに終了したプロセス {pid} "
+        "が残したものです。`aimcoach run` で起動してください (ファイルは置き換えられます)。",
+    ),
+    "ctl.bad_runtime_file": (
+        "No aimcoach run could be found: its control file {path} cannot be used ({error}). "
+        "If no aimcoach run is running, delete that file; then start it with `aimcoach run`.",
+        "実行中の aimcoach run が見つかりません。制御ファイル {path} を使えません ({error})。"
+        "aimcoach run が動いていなければそのファイルを削除し、`aimcoach run` で起動してください。",
+    ),
+    "ctl.timeout": (
+        "The running aimcoach did not answer within {seconds} seconds. It may be busy; wait a "
+        "moment and try again. If it never answers, stop it with Ctrl+C in its window.",
+        "実行中の aimcoach が {seconds} 秒以内に応答しませんでした。処理中の可能性があります。"
+        "少し待ってからもう一度試してください。応答しないままなら、そのウィンドウで Ctrl+C を"
+        "押して停止してください。",
+    ),
+    "ctl.refused": (
+        "The running aimcoach refused this request (HTTP {status}). Its control file may belong "
+        "to a different run; restart `aimcoach run` and try again.",
+        "実行中の aimcoach がこの要求を拒否しました (HTTP {status})。制御ファイルが別の実行の"
+        "ものかもしれません。`aimcoach run` を起動し直してから、もう一度試してください。",
+    ),
+    "ctl.closed": (
+        "The running aimcoach closed the connection before answering; it may be stopping. "
+        "Check with `aimcoach ctl status` in a moment.",
+        "実行中の aimcoach が応答する前に接続を閉じました。停止中の可能性があります。"
+        "少し待ってから `aimcoach ctl status` で確認してください。",
+    ),
+    "ctl.bad_reply": (
+        "The running aimcoach sent an answer this version cannot read. Make sure `aimcoach run` "
+        "and `aimcoach ctl` are the same version (restart the run after an update).",
+        "実行中の aimcoach からの応答をこのバージョンでは読めません。`aimcoach run` と "
+        "`aimcoach ctl` が同じバージョンか確認してください (更新後は run を起動し直してください)。",
+    ),
+    "ctl.command_failed": (
+        "The running aimcoach could not do that ({error}). Its log has the details; try again, "
+        "or restart `aimcoach run` if it keeps happening.",
+        "実行中の aimcoach はその操作を実行できませんでした ({error})。詳細はログにあります。"
+        "もう一度試し、繰り返す場合は `aimcoach run` を起動し直してください。",
+    ),
+    "ctl.runtime_unwritable": (
+        "aimcoach cannot write its control file {path} ({error}), so `aimcoach ctl` could not "
+        "reach it. Check that the folder is yours and writable, or choose another with "
+        "--state-dir.",
+        "aimcoach が制御ファイル {path} を書き込めません ({error})。このままでは "
+        "`aimcoach ctl` から操作できません。フォルダーが自分のもので書き込めるか確認するか、"
+        "--state-dir で別のフォルダーを指定してください。",
+    ),
+    "ctl.title": (
+        "aimcoach run (pid {pid}, version {version}), up {uptime}",
+        "aimcoach run (pid {pid}、バージョン {version})、稼働時間 {uptime}",
+    ),
+    "ctl.stopping_now": (
+        "Stopping: finishing the work already read, then exiting.",
+        "停止中: 読み取り済みの処理を終えてから終了します。",
+    ),
+    "ctl.actors": ("Parts:", "構成要素:"),
+    "ctl.state.starting": ("starting", "起動中"),
+    "ctl.state.running": ("running", "動作中"),
+    "ctl.state.restarting": ("restarting after an error", "エラー後の再起動待ち"),
+    "ctl.state.stopped": ("stopped", "停止"),
+    "ctl.state.failed": ("failed (see the error below)", "失敗 (下のエラーを参照)"),
+    "ctl.state.done": ("finished", "完了"),
+    "ctl.restarts": ("restarts: {count}", "再起動: {count} 回"),
+    "ctl.last_error": ("last error: {error}", "最後のエラー: {error}"),
+    "ctl.channels": ("Queues (in use / size):", "キュー (使用中 / 容量):"),
+    "ctl.counters": ("Counters:", "カウンター:"),
+    "ctl.counter.files_seen": ("stats files seen", "検出した stats ファイル"),
+    "ctl.counter.records_parsed": ("runs read", "読み取った記録"),
+    "ctl.counter.quarantined": ("inputs set aside", "隔離した入力"),
+    "ctl.counter.duplicates_skipped": ("duplicates skipped", "スキップした重複"),
+    "ctl.counter.pending": ("waiting to be sent", "送信待ち"),
+    "ctl.counter.sent": ("sent", "送信済み"),
+    "ctl.counter.accepted": ("accepted by the server", "サーバーが受理"),
+    "ctl.counter.rejected": ("rejected by the server", "サーバーが拒否"),
+    "ctl.counter.retries": ("retries", "再試行"),
+    "ctl.token_valid": (
+        "Device token: valid until {expires_at} ({days} days left); renewed automatically.",
+        "デバイストークン: {expires_at} まで有効 (残り {days} 日)。自動で更新されます。",
+    ),
+    "ctl.token_linked": (
+        "Device token: linked.",
+        "デバイストークン: リンク済み。",
+    ),
+    "ctl.token_relink": (
+        "Device token: refused by the server. Link this PC again with `aimcoach link`; runs "
+        "are kept until then.",
+        "デバイストークン: サーバーに拒否されました。`aimcoach link` でこの PC をもう一度リンク"
+        "してください。それまで記録は保存されます。",
+    ),
+    "ctl.token_not_linked": (
+        "Device token: this PC is not linked. Link it with `aimcoach link --code 123456`.",
+        "デバイストークン: この PC はリンクされていません。`aimcoach link --code 123456` で"
+        "リンクしてください。",
+    ),
+    "ctl.last_delivery": ("Last successful delivery: {at}", "最後に送信に成功した日時: {at}"),
+    "ctl.last_delivery_never": (
+        "Last successful delivery: none yet.",
+        "最後に送信に成功した日時: まだありません。",
+    ),
+    "ctl.stop_requested": (
+        "Stop requested: aimcoach is finishing the work already read.",
+        "停止を要求しました。aimcoach は読み取り済みの処理を終えてから停止します。",
+    ),
+    "ctl.stopped": ("aimcoach has stopped.", "aimcoach は停止しました。"),
+    "ctl.still_stopping": (
+        "aimcoach is still finishing after {seconds} seconds; it stops on its own. Check with "
+        "`aimcoach ctl status`.",
+        "{seconds} 秒経っても aimcoach はまだ処理を終えていません。自動で停止します。"
+        "`aimcoach ctl status` で確認してください。",
+    ),
+    "ctl.summary_title": ("Running agent:", "実行中のエージェント:"),
+    "ctl.summary_not_running": (
+        "Running agent: none (start it with `aimcoach run`).",
+        "実行中のエージェント: なし (`aimcoach run` で起動できます)。",
+    ),
+    "export.nothing_to_read": (
+        "There is nothing to read: no KovaaK's stats folder and no Aim Lab database were found "
+        "or given. Pass --kovaaks-csv-dir / --aimlabs-sqlite (or check `aimcoach status`).",
+        "読み込むものがありません。KovaaK's の stats フォルダーも Aim Lab のデータベースも見つからず、"
+        "指定もありません。--kovaaks-csv-dir / --aimlabs-sqlite を指定してください "
+        "(`aimcoach status` で確認できます)。",
+    ),
+    "export.folder_unreadable": (
+        "the folder cannot be read ({error}); check that it exists and that you may read it",
+        "フォルダーを読めません ({error})。存在と読み取り権限を確認してください",
+    ),
+    "export.file_unreadable": (
+        "the file cannot be read ({error}); it will be tried again next time",
+        "ファイルを読めません ({error})。次回もう一度試します",
+    ),
+    "export.dry_run_summary": (
+        "Dry run: {files} stats files read, {records} records printed, {quarantined} set aside, "
+        "{ignored} other files ignored, {skipped} older than --since. Nothing was sent or saved.",
+        "ドライラン: stats ファイル {files} 件を読み、レコード {records} 件を出力しました。"
+        "{quarantined} 件を除外、その他のファイル {ignored} 件を無視、--since より古いもの "
+        "{skipped} 件。送信も保存もしていません。",
+    ),
+    "export.quarantined_line": ("  set aside: {source}: {reason}", "  除外: {source}: {reason}"),
     "watcher.events_unavailable": (
         "File-system events are not available for {path} ({error}). aimcoach looks at the "
         "folder every {seconds} seconds instead, so new runs may take that long to appear. "
