@@ -1105,6 +1105,12 @@ CATALOG: dict[str, tuple[str, str]] = {
         "Device token: valid until {expires_at} ({days} days left); renewed automatically.",
         "デバイストークン: {expires_at} まで有効 (残り {days} 日)。自動で更新されます。",
     ),
+    "ctl.token_expired": (
+        "Device token: expired on {expires_at}. aimcoach renews it as soon as it reaches the "
+        "server; if that keeps failing, link this PC again with `aimcoach link`.",
+        "デバイストークン: {expires_at} に期限切れになりました。サーバーに接続でき次第 aimcoach "
+        "が更新します。失敗が続く場合は `aimcoach link` でこの PC をもう一度リンクしてください。",
+    ),
     "ctl.token_linked": (
         "Device token: linked.",
         "デバイストークン: リンク済み。",
