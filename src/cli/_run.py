@@ -1,0 +1,180 @@
+"""``aimcoach run`` / ``run --once`` / ``export``: open the state, the token and the API client,
+run the pipeline, and tell the player how it went.
+
+Exit codes: 0 everything delivered (or a graceful stop of ``run``); 1 something is left pending,
+was set aside, or was refused by the server (a summary says what and what to do); 2 usage or
+configuration. ``--dry-run`` goes to :mod:`aimcoach.cli._export` instead: no network, no state.
+"""
+
+from __future__ import annotations
+
+import argparse
+import sys
+import time
+from typing import TextIO
+
+import structlog
+import trio
+
+from aimcoach.actors._fsevents import WatchConfig
+from aimcoach.actors.pipeline import PipelineConfig, PipelineStats, run_pipeline
+from aimcoach.actors.record_filter import RecordFilter
+from aimcoach.actors.sender import SenderConfig
+from aimcoach.auth import StaticTokenSource, TokenManager, TokenSource, open_store
+from aimcoach.auth._http import new_client
+from aimcoach.cli._ctl import runtime_dir
+from aimcoach.cli._export import dry_run, parse_since, wants
+from aimcoach.config import Settings
+from aimcoach.config._timezone import resolve_timezone
+from aimcoach.errors import ConfigError
+from aimcoach.i18n import t
+from aimcoach.state import AsyncState
+from aimcoach.transport import IngestClient
+
+__all__ = ["ONCE_MAX_RETRIES", "pipeline_config", "run_command"]
+
+ONCE_MAX_RETRIES = 3
+_LOG_EVERY_S = 10.0
+
+_log = structlog.get_logger("aimcoach.run")
+
+
+def pipeline_config(args: argparse.Namespace, settings: Settings, *, once: bool) -> PipelineConfig:
+    kovaaks = settings.kovaaks_csv_dir if wants(settings, "kovaaks") else None
+    aimlabs = settings.aimlabs_sqlite if wants(settings, "aimlabs") else None
+    if kovaaks is None and aimlabs is None:
+        raise ConfigError("export.nothing_to_read")
+    since = parse_since(args.since)
+    rule = (
+        RecordFilter(since=since, max_records=args.max_records)
+        if since is not None or args.max_records is not None
+        else None
+    )
+    return PipelineConfig(
+        once=once,
+        kovaaks_dir=kovaaks,
+        aimlabs_db=aimlabs,
+        tz=resolve_timezone(settings.timezone),
+        workers=settings.workers,
+        watch=WatchConfig(
+            quiet_period_s=max(settings.quiet_period_s, 0.001),
+            poll_interval_s=settings.poll_interval_s,
+            force_polling=settings.force_polling,
+        ),
+        sender=SenderConfig(
+            batch_max_records=settings.batch_max_records,
+            linger_s=settings.linger_s,
+            rate_per_s=settings.rate_per_s,
+            rate_burst=settings.rate_burst,
+            max_retries=ONCE_MAX_RETRIES if once else None,
+            key_prefix=args.idempotency_key or "",
+        ),
+        filter=rule,
+        grace_period_s=settings.grace_period_s,
+        runtime_dir=runtime_dir(settings),
+    )
+
+
+class _Progress:
+    """A one-line progress display on a terminal; a log line every few seconds otherwise."""
+
+    def __init__(self, stream: TextIO) -> None:
+        self._stream = stream
+        self._tty = bool(getattr(stream, "isatty", lambda: False)())
+        self._last_log = time.monotonic()
+        self._shown = False
+
+    def __call__(self, stats: PipelineStats) -> None:
+        c = stats.counters()
+        if self._tty:
+            line = t(
+                "run.progress",
+                files=c["files_seen"],
+                records=c["records_parsed"],
+                sent=c["sent"],
+                pending=c.get("pending", 0),
+            )
+            self._stream.write("\r" + line + "\033[K")
+            self._stream.flush()
+            self._shown = True
+        elif time.monotonic() - self._last_log >= _LOG_EVERY_S:
+            self._last_log = time.monotonic()
+            _log.info("progress", **c)
+
+    def finish(self) -> None:
+        if self._shown:
+            self._stream.write("\n")
+            self._stream.flush()
+
+
+def _tokens(settings: Settings) -> tuple[TokenSource, TokenManager | None, object]:
+    client = new_client()
+    if settings.api_token:
+        return StaticTokenSource(settings.api_token), None, client
+    store = open_store(settings.token_store, settings)
+    manager = TokenManager(store, endpoint=settings.api_endpoint, client=client)
+    return manager, manager, client
+
+
+async def _run(
+    config: PipelineConfig, settings: Settings, stats: PipelineStats, progress: _Progress
+) -> None:
+    tokens, manager, _ = _tokens(settings)
+    http = new_client()
+    async with http, await AsyncState.open(settings.state_dir) as state:
+        client = IngestClient(settings.api_endpoint, client=http, source_label=settings.source)
+        await run_pipeline(
+            config,
+            state=state,
+            client=client,
+            tokens=tokens,
+            manager=manager,
+            stats=stats,
+            on_tick=progress,
+        )
+
+
+def _summary(stats: PipelineStats, out: TextIO) -> int:
+    c = stats.counters()
+    counts = stats.counts
+    pending = 0 if counts is None else counts.pending + counts.batched
+    print(
+        t(
+            "run.summary",
+            files=c["files_seen"],
+            records=c["records_parsed"],
+            new=stats.deduper.records_new,
+            known=c["duplicates_skipped"],
+            accepted=c["accepted"],
+            server_duplicates=c["server_duplicates"],
+            rejected=c["rejected"],
+            quarantined=c["quarantined"],
+            pending=pending,
+        ),
+        file=out,
+    )
+    problems = pending > 0 or c["quarantined"] > 0 or c["rejected"] > 0
+    if c["quarantined"]:
+        print(t("run.quarantined_hint"), file=out)
+    if c["rejected"]:
+        print(t("run.rejected_hint"), file=out)
+    if pending:
+        print(t("run.pending_hint"), file=out)
+    return 1 if problems else 0
+
+
+def run_command(args: argparse.Namespace, settings: Settings) -> int:
+    if args.dry_run:
+        return dry_run(args, settings)
+    once = args.command == "export" or bool(getattr(args, "once", False))
+    config = pipeline_config(args, settings, once=once)
+    stats = PipelineStats()
+    progress = _Progress(sys.stderr)
+    try:
+        trio.run(_run, config, settings, stats, progress)
+    finally:
+        progress.finish()
+    if once:
+        return _summary(stats, sys.stderr)
+    print(t("run.stopped"), file=sys.stderr)
+    return 0
