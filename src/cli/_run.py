@@ -20,7 +20,7 @@ from aimcoach.actors._fsevents import WatchConfig
 from aimcoach.actors.pipeline import PipelineConfig, PipelineStats, run_pipeline
 from aimcoach.actors.record_filter import RecordFilter
 from aimcoach.actors.sender import SenderConfig
-from aimcoach.auth import StaticTokenSource, TokenManager, TokenSource, open_store
+from aimcoach.auth import StaticTokenSource, TokenManager, TokenSource, TokenStore, open_store
 from aimcoach.auth._http import new_client
 from aimcoach.cli._ctl import runtime_dir
 from aimcoach.cli._export import dry_run, parse_since, wants
@@ -107,21 +107,35 @@ class _Progress:
             self._stream.flush()
 
 
-def _tokens(settings: Settings) -> tuple[TokenSource, TokenManager | None, object]:
-    client = new_client()
+def _token_store(settings: Settings) -> TokenStore | None:
+    """Open the token store before trio starts, so a passphrase prompt (file store without
+    AIMCOACH_TOKEN_PASSPHRASE) happens in the main thread; None with ``--api-token``."""
     if settings.api_token:
-        return StaticTokenSource(settings.api_token), None, client
+        return None
     store = open_store(settings.token_store, settings)
-    manager = TokenManager(store, endpoint=settings.api_endpoint, client=client)
-    return manager, manager, client
+    if store.notice:
+        print(store.notice, file=sys.stderr)
+    store.load()  # reads (and asks for the passphrase) once; errors are clear TokenStoreErrors
+    return store
 
 
 async def _run(
-    config: PipelineConfig, settings: Settings, stats: PipelineStats, progress: _Progress
+    config: PipelineConfig,
+    settings: Settings,
+    store: TokenStore | None,
+    stats: PipelineStats,
+    progress: _Progress,
 ) -> None:
-    tokens, manager, _ = _tokens(settings)
     http = new_client()
     async with http, await AsyncState.open(settings.state_dir) as state:
+        tokens: TokenSource
+        manager: TokenManager | None = None
+        if store is None:
+            assert settings.api_token is not None
+            tokens = StaticTokenSource(settings.api_token)
+        else:
+            manager = TokenManager(store, endpoint=settings.api_endpoint, client=http)
+            tokens = manager
         client = IngestClient(settings.api_endpoint, client=http, source_label=settings.source)
         await run_pipeline(
             config,
@@ -168,10 +182,11 @@ def run_command(args: argparse.Namespace, settings: Settings) -> int:
         return dry_run(args, settings)
     once = args.command == "export" or bool(getattr(args, "once", False))
     config = pipeline_config(args, settings, once=once)
+    store = _token_store(settings)
     stats = PipelineStats()
     progress = _Progress(sys.stderr)
     try:
-        trio.run(_run, config, settings, stats, progress)
+        trio.run(_run, config, settings, store, stats, progress)
     finally:
         progress.finish()
     if once:

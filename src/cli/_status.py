@@ -22,9 +22,14 @@ def _exists(path: Any) -> bool:
     return path is not None and Path(path).exists()
 
 
-def collect_status(settings: Settings) -> dict[str, Any]:
-    """The JSON-able status object (the same facts as the text form)."""
+def collect_status(settings: Settings, *, live: bool = True) -> dict[str, Any]:
+    """The JSON-able status object (the same facts as the text form).
+
+    ``live``: ask a running ``aimcoach run`` for its summary (``None`` when none is up).
+    """
     from aimcoach import __version__
+    from aimcoach.auth import link_status
+    from aimcoach.cli._ctl import live_summary
 
     disc = settings.discovery
     out: dict[str, Any] = {
@@ -56,6 +61,8 @@ def collect_status(settings: Settings) -> dict[str, Any]:
             "state_dir": {"path": str(settings.state_dir), "exists": _exists(settings.state_dir)},
             "data_dir": {"path": str(settings.data_dir), "exists": _exists(settings.data_dir)},
         },
+        "link": link_status(settings),
+        "live": live_summary(settings) if live else None,
     }
     return out
 
@@ -70,8 +77,11 @@ def render_status(info: dict[str, Any]) -> list[str]:
     for name, item in info["settings"].items():
         value = item["value"]
         shown = t("status.unset") if value is None else str(value)
-        lines.append(f"  {name:<{width}}  {shown}  [{t('status.source.' + item['source'].split(':')[0])}"
-                     + (f" {item['source'].split(':', 1)[1]}" if ":" in item["source"] else "") + "]")
+        lines.append(
+            f"  {name:<{width}}  {shown}  [{t('status.source.' + item['source'].split(':')[0])}"
+            + (f" {item['source'].split(':', 1)[1]}" if ":" in item["source"] else "")
+            + "]"
+        )
     lines += ["", t("status.games")]
     for key, label in (("kovaaks_csv_dir", "status.kovaaks"), ("aimlabs_sqlite", "status.aimlabs")):
         g = info["games"][key]
@@ -85,15 +95,17 @@ def render_status(info: dict[str, Any]) -> list[str]:
     lines += ["", t("status.folders")]
     for key, f in info["folders"].items():
         lines.append(f"  {t('status.folder.' + key)}: {f['path']} ({_yes_no(f['exists'])})")
-    for extra in info.get("sections", []):
-        lines += ["", *extra]
+    from aimcoach.auth import render_link_status
+    from aimcoach.cli._ctl import render_live_summary
+
+    lines += ["", *render_link_status(info["link"])]
+    lines += ["", *render_live_summary(info["live"])]
     return lines
 
 
 def status_command(args: argparse.Namespace, settings: Settings) -> int:
     info = collect_status(settings)
     if args.json:
-        info.pop("sections", None)
         json.dump(info, sys.stdout, ensure_ascii=False, indent=2, sort_keys=False)
         sys.stdout.write("\n")
     else:

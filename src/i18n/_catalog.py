@@ -1000,6 +1000,35 @@ CATALOG: dict[str, tuple[str, str]] = {
         "ディスクとファイルのアクセス権を確認してから、aimcoach を再起動してください。",
     ),
     # ---- pipeline / run / ctl -------------------------------------------------------------
+    "run.progress": (
+        "files {files} · records {records} · sent {sent} · pending {pending}",
+        "ファイル {files} · レコード {records} · 送信 {sent} · 保留 {pending}",
+    ),
+    "run.summary": (
+        "Done: {files} stats files read, {records} records ({new} new, {known} already known); "
+        "the server accepted {accepted}, already had {server_duplicates}, refused {rejected}; "
+        "{quarantined} set aside; {pending} still pending.",
+        "完了: stats ファイル {files} 件を読み、レコード {records} 件 (新規 {new} 件、既知 {known} 件)。"
+        "サーバーは {accepted} 件を受理、{server_duplicates} 件は登録済み、{rejected} 件を拒否。"
+        "{quarantined} 件を除外、{pending} 件が保留中です。",
+    ),
+    "run.quarantined_hint": (
+        "Some inputs could not be read; `aimcoach ctl status` or the log names each with the "
+        "reason. Fix or remove them; everything else was delivered.",
+        "読み込めない入力がありました。`aimcoach ctl status` またはログに理由が出ています。"
+        "修正するか削除してください。それ以外は送信済みです。",
+    ),
+    "run.rejected_hint": (
+        "The server refused some records as invalid; they are kept with the reason and will "
+        "not be sent again. Please report this with the log.",
+        "サーバーが一部のレコードを不正として拒否しました。理由とともに保存され、再送はしません。"
+        "ログを添えて報告してください。",
+    ),
+    "run.pending_hint": (
+        "Pending records are kept and go out on the next `aimcoach run`.",
+        "保留中のレコードは保存され、次の `aimcoach run` で送信されます。",
+    ),
+    "run.stopped": ("aimcoach stopped; nothing was lost.", "aimcoach を停止しました。データは失われていません。"),
     "supervisor.gave_up": (
         "The {actor} part of aimcoach failed {count} times within {window} seconds, so aimcoach "
         "stopped. Its last error: {error}. Fix what that error names and start `aimcoach run` "
