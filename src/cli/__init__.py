@@ -17,7 +17,7 @@ from pathlib import Path
 from typing import Any
 
 from aimcoach.config import SETTINGS, Settings, load_settings
-from aimcoach.errors import AimcoachError, ConfigError
+from aimcoach.errors import AimcoachError
 
 __all__ = ["console_main", "main", "version_text"]
 
@@ -30,7 +30,10 @@ def _git_commit() -> str | None:
     try:
         out = subprocess.run(
             ["git", "-C", str(root), "rev-parse", "--short=12", "HEAD"],
-            capture_output=True, text=True, timeout=5, check=False,
+            capture_output=True,
+            text=True,
+            timeout=5,
+            check=False,
         )
     except (OSError, subprocess.SubprocessError):
         return None
@@ -48,7 +51,8 @@ def _cli_values(args: argparse.Namespace) -> dict[str, Any]:
     return {s.name: getattr(args, s.name, None) for s in SETTINGS}
 
 
-def _parser() -> argparse.ArgumentParser:
+# Not named `_parser`: importing the submodule aimcoach.cli._parser rebinds that package name.
+def _build_parser() -> argparse.ArgumentParser:
     from aimcoach.cli import _commands, _devserver, _link, _unlink
 
     return _commands.build(
@@ -58,7 +62,9 @@ def _parser() -> argparse.ArgumentParser:
 
 
 def main(argv: Sequence[str] | None = None) -> int:
-    from aimcoach._logging import configure_logging, register_secret
+    import structlog
+
+    from aimcoach._logging import configure_logging, redact, register_secret
     from aimcoach.i18n import detect_language, set_language, t
 
     argv = list(sys.argv[1:] if argv is None else argv)
@@ -67,7 +73,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     lang_flag = next((a.split("=", 1)[1] for a in argv if a.startswith("--lang=")), lang_flag)
     set_language(detect_language(lang_flag))
 
-    parser = _parser()
+    parser = _build_parser()
     try:
         args = parser.parse_args(argv)
     except SystemExit as exc:  # --help, --version, usage errors
@@ -78,22 +84,31 @@ def main(argv: Sequence[str] | None = None) -> int:
         if len(inspect.signature(handler).parameters) == 1:
             # The reference server needs none of the player's settings (and must start even
             # when the player's config file is broken).
-            configure_logging(getattr(args, "log_level", "info"), getattr(args, "log_format", "auto"))
+            configure_logging(
+                getattr(args, "log_level", "info"), getattr(args, "log_format", "auto")
+            )
             return int(handler(args))
         settings: Settings = load_settings(_cli_values(args))
         set_language(detect_language(settings.lang))
         register_secret(settings.api_token)
         configure_logging(settings.log_level, settings.log_format)
         return int(handler(args, settings))
-    except ConfigError as exc:
-        print(f"aimcoach: {exc}", file=sys.stderr)
-        return exc.exit_code
-    except AimcoachError as exc:
-        print(f"aimcoach: {exc}", file=sys.stderr)
+    except AimcoachError as exc:  # ConfigError included
+        # A message may quote a value the user typed (a URL, a path) that holds a token.
+        print(redact(f"aimcoach: {exc}"), file=sys.stderr)
         return exc.exit_code
     except KeyboardInterrupt:
         print(t("cli.interrupted"), file=sys.stderr)
         return 130
+    except Exception as exc:  # a bug: one clear line, the traceback only in the debug log
+        if not structlog.is_configured():
+            configure_logging(
+                getattr(args, "log_level", "info"), getattr(args, "log_format", "auto")
+            )
+        structlog.get_logger().debug("cli.unexpected", exc_info=exc)
+        error = f"{type(exc).__name__}: {exc}"
+        print(redact(f"aimcoach: {t('cli.unexpected', error=error)}"), file=sys.stderr)
+        return 1
 
 
 def console_main() -> None:
