@@ -24,8 +24,12 @@ _SECRET_KEY = re.compile(r"token|authorization|secret|password|passphrase|cookie
 _BEARER = re.compile(r"(Bearer|Admin)\s+[^\s\"',;]+", re.I)
 _secrets: set[str] = set()
 
-_LEVELS = {"debug": logging.DEBUG, "info": logging.INFO, "warn": logging.WARNING,
-           "error": logging.ERROR}
+_LEVELS = {
+    "debug": logging.DEBUG,
+    "info": logging.INFO,
+    "warn": logging.WARNING,
+    "error": logging.ERROR,
+}
 
 
 def register_secret(value: str | None) -> None:
@@ -42,10 +46,13 @@ def _scrub(text: str) -> str:
 
 
 def redact(value: Any, key: str = "") -> Any:
-    if key and _SECRET_KEY.search(key) and value is not None and not isinstance(value, bool):
-        # counts and flags about tokens ("token_expires_in_days") are fine; values are not
-        if not isinstance(value, int | float) or "expire" not in key.lower():
-            return REDACTED
+    # counts and flags about tokens ("token_expires_in_days") are fine; values are not
+    secret_key = bool(key) and _SECRET_KEY.search(key) is not None
+    is_count = isinstance(value, bool) or (
+        isinstance(value, int | float) and "expire" in key.lower()
+    )
+    if secret_key and value is not None and not is_count:
+        return REDACTED
     if isinstance(value, str):
         return _scrub(value)
     if isinstance(value, dict):

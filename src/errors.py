@@ -7,7 +7,6 @@ and always says what to do next. Foreign exceptions (``OSError``, ``sqlite3.Erro
 
     AimcoachError                    retryable=False unless a subclass says otherwise
     ├── ConfigError                  a bad setting, flag or config file (exit 2, never restarted)
-    ├── NotAvailableError            a command whose machinery is not built (exit 2)
     ├── SourceError                  one input cannot be read: quarantine it, keep going
     │   └── SourceBusyError          the input is locked for now (retryable)
     ├── DigestError                  a record cannot be canonicalized (NaN, ±Infinity)
@@ -31,7 +30,6 @@ __all__ = [
     "AuthError",
     "ConfigError",
     "DigestError",
-    "NotAvailableError",
     "RelinkNeededError",
     "SourceBusyError",
     "SourceError",
@@ -61,10 +59,6 @@ class AimcoachError(Exception):
 
 
 class ConfigError(AimcoachError):
-    exit_code = 2
-
-
-class NotAvailableError(AimcoachError):
     exit_code = 2
 
 

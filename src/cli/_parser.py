@@ -63,14 +63,26 @@ def _pipeline_parent() -> argparse.ArgumentParser:
     for s in SETTINGS:
         if s.scope == "pipeline":
             _add_setting(group, s)  # type: ignore[arg-type]
-    group.add_argument("--since", metavar="RFC3339", default=None,
-                       help="only runs taken at or after this time (e.g. 2024-05-01T00:00:00Z)")
-    group.add_argument("--max-records", type=positive_int, metavar="N", default=None,
-                       help="stop after N records")
-    group.add_argument("--dry-run", action="store_true",
-                       help="print the records as NDJSON on stdout; no network, no state")
-    group.add_argument("--idempotency-key", metavar="KEY", default=None,
-                       help="prefix of the Idempotency-Key of each batch")
+    group.add_argument(
+        "--since",
+        metavar="RFC3339",
+        default=None,
+        help="only runs taken at or after this time (e.g. 2024-05-01T00:00:00Z)",
+    )
+    group.add_argument(
+        "--max-records", type=positive_int, metavar="N", default=None, help="stop after N records"
+    )
+    group.add_argument(
+        "--dry-run",
+        action="store_true",
+        help="print the records as NDJSON on stdout; no network, no state",
+    )
+    group.add_argument(
+        "--idempotency-key",
+        metavar="KEY",
+        default=None,
+        help="prefix of the Idempotency-Key of each batch",
+    )
     return p
 
 
@@ -96,39 +108,64 @@ def build_parser(
     for registrar in registrars[:2]:  # link, unlink
         registrar(sub, common)
 
-    p = sub.add_parser("status", parents=[common], help="show settings, game folders and link state",
-                       description="Show every setting with where it came from, the game folders "
-                       "found on this PC, the link state and, when `aimcoach run` is up, its "
-                       "live summary.")
+    p = sub.add_parser(
+        "status",
+        parents=[common],
+        help="show settings, game folders and link state",
+        description="Show every setting with where it came from, the game folders "
+        "found on this PC, the link state and, when `aimcoach run` is up, its "
+        "live summary.",
+    )
     p.add_argument("--json", action="store_true", help="print one JSON object instead of text")
     p.set_defaults(handler=handlers["status"])
 
-    p = sub.add_parser("export", parents=[common, pipeline],
-                       help="read every run once and deliver it (or print it with --dry-run)",
-                       description="Read every finished run in the game folders and deliver the new "
-                       "ones, then exit. With --dry-run, print them as NDJSON instead.")
+    p = sub.add_parser(
+        "export",
+        parents=[common, pipeline],
+        help="read every run once and deliver it (or print it with --dry-run)",
+        description="Read every finished run in the game folders and deliver the new "
+        "ones, then exit. With --dry-run, print them as NDJSON instead.",
+    )
     p.set_defaults(handler=handlers["export"])
 
-    p = sub.add_parser("run", parents=[common, pipeline],
-                       help="watch the game folders and deliver new runs as they finish",
-                       description="Watch the game folders and deliver every new run until stopped "
-                       "(Ctrl+C, SIGTERM or `aimcoach ctl stop`). With --once, deliver what is "
-                       "there and exit.")
-    p.add_argument("--once", action="store_true",
-                   help="scan everything, deliver everything, then exit (1 if anything is left)")
+    p = sub.add_parser(
+        "run",
+        parents=[common, pipeline],
+        help="watch the game folders and deliver new runs as they finish",
+        description="Watch the game folders and deliver every new run until stopped "
+        "(Ctrl+C, SIGTERM or `aimcoach ctl stop`). With --once, deliver what is "
+        "there and exit.",
+    )
+    p.add_argument(
+        "--once",
+        action="store_true",
+        help="scan everything, deliver everything, then exit (1 if anything is left)",
+    )
     p.set_defaults(handler=handlers["run"])
 
-    p = sub.add_parser("ctl", parents=[common], help="talk to a running `aimcoach run`",
-                       description="Ask a running `aimcoach run` for its status, or stop it.")
+    p = sub.add_parser(
+        "ctl",
+        parents=[common],
+        help="talk to a running `aimcoach run`",
+        description="Ask a running `aimcoach run` for its status, or stop it.",
+    )
     ctl = p.add_subparsers(dest="ctl_command", metavar="ACTION", title="actions")
     ctl.required = True
-    c = ctl.add_parser("status", parents=[common], help="show the live state of the running agent",
-                       description="Uptime, each actor's state, queues, counters, token expiry "
-                       "and the last delivery of the running agent.")
+    c = ctl.add_parser(
+        "status",
+        parents=[common],
+        help="show the live state of the running agent",
+        description="Uptime, each actor's state, queues, counters, token expiry "
+        "and the last delivery of the running agent.",
+    )
     c.add_argument("--json", action="store_true", help="print the snapshot as JSON")
     c.set_defaults(handler=handlers["ctl"])
-    c = ctl.add_parser("stop", parents=[common], help="stop the running agent gracefully",
-                       description="Stop intake, finish in-flight batches, persist and exit.")
+    c = ctl.add_parser(
+        "stop",
+        parents=[common],
+        help="stop the running agent gracefully",
+        description="Stop intake, finish in-flight batches, persist and exit.",
+    )
     c.set_defaults(handler=handlers["ctl"])
 
     for registrar in registrars[2:]:  # devserver

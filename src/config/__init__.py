@@ -236,6 +236,4 @@ def load_settings(
         sources.setdefault(s.name, "unset")
 
     names = {f.name for f in fields(Settings)} - {"sources", "discovery"}
-    return Settings(
-        **{n: values[n] for n in names}, sources=sources, discovery=found
-    )
+    return Settings(**{n: values[n] for n in names}, sources=sources, discovery=found)

@@ -9,12 +9,6 @@ from __future__ import annotations
 
 CATALOG: dict[str, tuple[str, str]] = {
     # ---- general / cli -------------------------------------------------------------------
-    "cli.not_available": (
-        "`aimcoach {command}` is not available in this version yet. "
-        "Update aimcoach to a newer release to use it.",
-        "`aimcoach {command}` はこのバージョンではまだ使えません。"
-        "新しいリリースに更新してからお使いください。",
-    ),
     "cli.interrupted": (
         "Interrupted.",
         "中断しました。",
@@ -79,8 +73,7 @@ CATALOG: dict[str, tuple[str, str]] = {
         "aimcoach はリンク済みのデバイストークンを使います。",
     ),
     "config.bad_timezone": (
-        "The time zone {name!r} is unknown. Use an IANA name such as Asia/Tokyo or "
-        "Europe/Berlin.",
+        "The time zone {name!r} is unknown. Use an IANA name such as Asia/Tokyo or Europe/Berlin.",
         "タイムゾーン {name!r} が不明です。Asia/Tokyo や Europe/Berlin のような IANA 名を指定してください。",
     ),
     "config.bad_since": (
@@ -268,7 +261,7 @@ CATALOG: dict[str, tuple[str, str]] = {
         "削除してもかまいません。",
     ),
     "kovaaks.not_stats_content": (
-        "{file} does not begin with the KovaaK's kill table header (\"Kill #,...\"), so it is "
+        '{file} does not begin with the KovaaK\'s kill table header ("Kill #,..."), so it is '
         "not a KovaaK's stats file or it is damaged. aimcoach skips it; if it does not come "
         "from KovaaK's, move it out of the stats folder.",
         "{file} が KovaaK's のキル表の見出し（「Kill #,...」）で始まっていないため、"
@@ -565,9 +558,9 @@ CATALOG: dict[str, tuple[str, str]] = {
     ),
     "link.device_bad": (
         "The device name is empty or contains control characters. Give a plain name with "
-        "--device, for example --device \"Desk PC\".",
+        '--device, for example --device "Desk PC".',
         "デバイス名が空か、制御文字を含んでいます。--device で普通の名前を指定してください "
-        "(例: --device \"Desk PC\")。",
+        '(例: --device "Desk PC")。',
     ),
     "link.device_too_long": (
         "The device name is longer than {limit} characters. Give a shorter one with --device.",
@@ -636,8 +629,7 @@ CATALOG: dict[str, tuple[str, str]] = {
         "何も保存していません。",
     ),
     "link.network": (
-        "The connection to {endpoint} broke ({reason}). Run the command again; nothing was "
-        "stored.",
+        "The connection to {endpoint} broke ({reason}). Run the command again; nothing was stored.",
         "{endpoint} との接続が切れました ({reason})。もう一度実行してください。何も保存して"
         "いません。",
     ),
@@ -648,7 +640,7 @@ CATALOG: dict[str, tuple[str, str]] = {
         "AimCoach API を指しているか確認してください。何も保存していません。",
     ),
     "link.done": (
-        "Linked this PC as \"{device}\" with {endpoint}.",
+        'Linked this PC as "{device}" with {endpoint}.',
         "この PC を「{device}」として {endpoint} と連携しました。",
     ),
     "link.stored_in": (
@@ -679,7 +671,7 @@ CATALOG: dict[str, tuple[str, str]] = {
         "`aimcoach link --code XXXXXX` を実行してください。",
     ),
     "link.status_linked": (
-        "Link: linked as \"{device}\" with {endpoint} (since {linked_at})",
+        'Link: linked as "{device}" with {endpoint} (since {linked_at})',
         "連携: 「{device}」として {endpoint} と連携済み ({linked_at} から)",
     ),
     "link.status_store": (
@@ -783,12 +775,12 @@ CATALOG: dict[str, tuple[str, str]] = {
     ),
     # -- store: where the tokens are kept (store.) --
     "store.kind_not_supported": (
-        "The token store \"{kind}\" is not supported. Set token_store to one of: {supported}.",
+        'The token store "{kind}" is not supported. Set token_store to one of: {supported}.',
         "トークンの保存先「{kind}」には対応していません。token_store には次のいずれかを"
         "指定してください: {supported}。",
     ),
     "store.kind_unavailable": (
-        "The token store \"{kind}\" is not available on this system ({platform}). Set "
+        'The token store "{kind}" is not available on this system ({platform}). Set '
         "token_store to auto, or to file for an encrypted file.",
         "トークンの保存先「{kind}」はこのシステム ({platform}) では使えません。token_store を "
         "auto、または暗号化ファイルを使う file にしてください。",
@@ -1028,7 +1020,10 @@ CATALOG: dict[str, tuple[str, str]] = {
         "Pending records are kept and go out on the next `aimcoach run`.",
         "保留中のレコードは保存され、次の `aimcoach run` で送信されます。",
     ),
-    "run.stopped": ("aimcoach stopped; nothing was lost.", "aimcoach を停止しました。データは失われていません。"),
+    "run.stopped": (
+        "aimcoach stopped; nothing was lost.",
+        "aimcoach を停止しました。データは失われていません。",
+    ),
     "supervisor.gave_up": (
         "The {actor} part of aimcoach failed {count} times within {window} seconds, so aimcoach "
         "stopped. Its last error: {error}. Fix what that error names and start `aimcoach run` "

@@ -12,8 +12,7 @@ import pytest
 
 import aimcoach.cli
 from aimcoach.cli import main
-from aimcoach.config import SETTINGS, Settings
-from aimcoach.errors import NotAvailableError
+from aimcoach.config import SETTINGS
 from aimcoach.i18n import CATALOG, t
 
 COMMANDS = {"link", "unlink", "status", "export", "run", "ctl", "devserver"}
@@ -93,22 +92,6 @@ def test_main_runs_more_than_once_in_a_process(capsys: pytest.CaptureFixture[str
     # replaced it on first import: the second main() in a process failed.
     assert _run(capsys, "status", "--json")[0] == 0
     assert _run(capsys, "status", "--json")[0] == 0
-
-
-def test_a_command_that_is_not_available_exits_2_with_a_clear_message(
-    capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch
-) -> None:
-    # Every command has landed; this keeps main's mapping for one that has not (a handler
-    # raising NotAvailableError) honest. The handler is replaced where the parser finds it.
-    def not_yet(args: argparse.Namespace, settings: Settings) -> int:
-        raise NotAvailableError("cli.not_available", command="status")
-
-    monkeypatch.setattr("aimcoach.cli._commands.status_command", not_yet)
-    code, out, err = _run(capsys, "status")
-    assert code == 2
-    assert out == ""
-    assert err == f"aimcoach: {t('cli.not_available', command='status')}\n"
-    assert "not available" in err
 
 
 @pytest.mark.parametrize("path", _leaves(), ids=" ".join)

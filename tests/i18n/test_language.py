@@ -49,12 +49,12 @@ def test_default_is_english_when_the_locale_is_unknown(monkeypatch: pytest.Monke
 
 
 def test_t_renders_in_the_current_language() -> None:
-    en, ja = CATALOG["cli.not_available"]
+    en, ja = CATALOG["config.file_missing"]
     set_language("ja")
     assert get_language() == "ja"
-    assert t("cli.not_available", command="run") == ja.format(command="run")
+    assert t("config.file_missing", path="x.toml") == ja.format(path="x.toml")
     set_language("en")
-    assert t("cli.not_available", command="run") == en.format(command="run")
+    assert t("config.file_missing", path="x.toml") == en.format(path="x.toml")
 
 
 def test_an_unknown_key_is_a_programming_error() -> None:

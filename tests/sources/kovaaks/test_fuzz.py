@@ -12,10 +12,11 @@ from datetime import UTC, tzinfo
 from pathlib import Path
 from zoneinfo import ZoneInfo
 
-from aimcoach.digest import compute_digest
-from aimcoach.sources.kovaaks import KovaaksParseError, parse_stats_file
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
+
+from aimcoach.digest import compute_digest
+from aimcoach.sources.kovaaks import KovaaksParseError, parse_stats_file
 
 _HERE = Path(__file__).resolve().parent
 _SAMPLES = _HERE.parents[2].parent / "shared" / "samples" / "kovaaks"

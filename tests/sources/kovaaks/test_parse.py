@@ -14,8 +14,9 @@ from datetime import UTC, timedelta, timezone, tzinfo
 from pathlib import Path
 from zoneinfo import ZoneInfo
 
-import aimcoach.sources.kovaaks as kovaaks
 import pytest
+
+import aimcoach.sources.kovaaks as kovaaks
 from aimcoach.digest import compute_digest
 from aimcoach.errors import SourceError
 from aimcoach.i18n import CATALOG, get_language, set_language

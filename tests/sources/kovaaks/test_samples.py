@@ -13,6 +13,7 @@ from datetime import UTC
 from pathlib import Path
 
 import pytest
+
 from aimcoach.sources.kovaaks import KovaaksParseError, is_stats_file_name, parse_stats_file
 
 SAMPLES = Path(__file__).resolve().parents[3].parent / "shared" / "samples" / "kovaaks"
