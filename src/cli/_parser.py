@@ -12,6 +12,7 @@ from collections.abc import Callable
 from typing import Any
 
 from aimcoach.config import SETTINGS, Setting
+from aimcoach.i18n import t
 
 __all__ = ["add_setting_flags", "build_parser", "positive_int"]
 
@@ -22,9 +23,9 @@ def positive_int(text: str) -> int:
     try:
         value = int(text)
     except ValueError:
-        raise argparse.ArgumentTypeError(f"expected a whole number, got {text!r}") from None
+        raise argparse.ArgumentTypeError(t("help.positive_int", value=text)) from None
     if value < 1:
-        raise argparse.ArgumentTypeError(f"expected a number of at least 1, got {value}")
+        raise argparse.ArgumentTypeError(t("help.positive_int", value=text))
     return value
 
 
@@ -32,8 +33,9 @@ def _add_setting(parser: argparse.ArgumentParser, s: Setting) -> None:
     kwargs: dict[str, Any] = {"default": argparse.SUPPRESS, "dest": s.name}
     help_text = s.help
     if s.default is not None:
-        help_text += f" (default: {s.default})"
-    help_text += f" [env: {s.env}" + (f" or {s.legacy_env}" if s.legacy_env else "") + "]"
+        help_text += " (" + t("help.default", value=s.default) + ")"
+    names = s.env + (t("help.or") + s.legacy_env if s.legacy_env else "")
+    help_text += " [" + t("help.env", names=names) + "]"
     if s.kind == "choice":
         kwargs["choices"] = s.choices
         kwargs["metavar"] = "|".join(s.choices)
@@ -50,7 +52,7 @@ def add_setting_flags(parser: argparse.ArgumentParser, scope: str) -> None:
 
 def _common_parent() -> argparse.ArgumentParser:
     common = argparse.ArgumentParser(add_help=False)
-    group = common.add_argument_group("common options")
+    group = common.add_argument_group(t("help.common"))
     for s in SETTINGS:
         if s.scope == "common":
             _add_setting(group, s)  # type: ignore[arg-type]
@@ -59,29 +61,17 @@ def _common_parent() -> argparse.ArgumentParser:
 
 def _pipeline_parent() -> argparse.ArgumentParser:
     p = argparse.ArgumentParser(add_help=False)
-    group = p.add_argument_group("what to read")
+    group = p.add_argument_group(t("help.what_to_read"))
     for s in SETTINGS:
         if s.scope == "pipeline":
             _add_setting(group, s)  # type: ignore[arg-type]
+    group.add_argument("--since", metavar="RFC3339", default=None, help=t("help.since"))
     group.add_argument(
-        "--since",
-        metavar="RFC3339",
-        default=None,
-        help="only runs taken at or after this time (e.g. 2024-05-01T00:00:00Z)",
+        "--max-records", type=positive_int, metavar="N", default=None, help=t("help.max_records")
     )
+    group.add_argument("--dry-run", action="store_true", help=t("help.dry_run"))
     group.add_argument(
-        "--max-records", type=positive_int, metavar="N", default=None, help="stop after N records"
-    )
-    group.add_argument(
-        "--dry-run",
-        action="store_true",
-        help="print the records as NDJSON on stdout; no network, no state",
-    )
-    group.add_argument(
-        "--idempotency-key",
-        metavar="KEY",
-        default=None,
-        help="prefix of the Idempotency-Key of each batch",
+        "--idempotency-key", metavar="KEY", default=None, help=t("help.idempotency_key")
     )
     return p
 
@@ -91,83 +81,61 @@ def build_parser(
     registrars: list[Callable[[Any, argparse.ArgumentParser], None]],
     version: str,
 ) -> argparse.ArgumentParser:
-    """``handlers`` maps our own commands to their functions; ``registrars`` add the others."""
+    """``handlers`` maps our own commands to their functions; ``registrars`` add the others
+    (link and unlink first, the rest after our own commands).
+
+    Every text comes from the catalog, so ``--help`` follows ``--lang`` like everything else.
+    """
     common = _common_parent()
     pipeline = _pipeline_parent()
     parser = argparse.ArgumentParser(
         prog="aimcoach",
-        description="Delivers every finished KovaaK's and Aim Lab run to AimCoach, exactly once.",
-        epilog="Start with `aimcoach link --code 123456`, then `aimcoach run`. "
-        "`aimcoach COMMAND --help` shows a command's options.",
+        description=t("help.program"),
+        epilog=t("help.epilog"),
         parents=[common],
     )
     parser.add_argument("--version", action="version", version=version)
-    sub = parser.add_subparsers(dest="command", metavar="COMMAND", title="commands")
+    sub = parser.add_subparsers(dest="command", metavar="COMMAND", title=t("help.commands"))
     sub.required = True
 
     for registrar in registrars[:2]:  # link, unlink
         registrar(sub, common)
 
-    p = sub.add_parser(
-        "status",
-        parents=[common],
-        help="show settings, game folders and link state",
-        description="Show every setting with where it came from, the game folders "
-        "found on this PC, the link state and, when `aimcoach run` is up, its "
-        "live summary.",
-    )
-    p.add_argument("--json", action="store_true", help="print one JSON object instead of text")
-    p.set_defaults(handler=handlers["status"])
+    def command(
+        name: str, parents: list[argparse.ArgumentParser], *, leaf: bool = True
+    ) -> argparse.ArgumentParser:
+        p = sub.add_parser(
+            name, parents=parents, help=t(f"help.{name}"), description=t(f"help.{name}.description")
+        )
+        if leaf:
+            p.set_defaults(handler=handlers[name])
+        return p
 
-    p = sub.add_parser(
-        "export",
-        parents=[common, pipeline],
-        help="read every run once and deliver it (or print it with --dry-run)",
-        description="Read every finished run in the game folders and deliver the new "
-        "ones, then exit. With --dry-run, print them as NDJSON instead.",
+    command("status", [common]).add_argument("--json", action="store_true", help=t("help.json"))
+    command("export", [common, pipeline])
+    command("run", [common, pipeline]).add_argument(
+        "--once", action="store_true", help=t("help.once")
     )
-    p.set_defaults(handler=handlers["export"])
-
-    p = sub.add_parser(
-        "run",
-        parents=[common, pipeline],
-        help="watch the game folders and deliver new runs as they finish",
-        description="Watch the game folders and deliver every new run until stopped "
-        "(Ctrl+C, SIGTERM or `aimcoach ctl stop`). With --once, deliver what is "
-        "there and exit.",
+    ctl = command("ctl", [common], leaf=False).add_subparsers(
+        dest="ctl_command", metavar="ACTION", title=t("help.actions")
     )
-    p.add_argument(
-        "--once",
-        action="store_true",
-        help="scan everything, deliver everything, then exit (1 if anything is left)",
-    )
-    p.set_defaults(handler=handlers["run"])
-
-    p = sub.add_parser(
-        "ctl",
-        parents=[common],
-        help="talk to a running `aimcoach run`",
-        description="Ask a running `aimcoach run` for its status, or stop it.",
-    )
-    ctl = p.add_subparsers(dest="ctl_command", metavar="ACTION", title="actions")
     ctl.required = True
     c = ctl.add_parser(
         "status",
         parents=[common],
-        help="show the live state of the running agent",
-        description="Uptime, each actor's state, queues, counters, token expiry "
-        "and the last delivery of the running agent.",
+        help=t("help.ctl_status"),
+        description=t("help.ctl_status.description"),
     )
-    c.add_argument("--json", action="store_true", help="print the snapshot as JSON")
+    c.add_argument("--json", action="store_true", help=t("help.ctl_json"))
     c.set_defaults(handler=handlers["ctl"])
     c = ctl.add_parser(
         "stop",
         parents=[common],
-        help="stop the running agent gracefully",
-        description="Stop intake, finish in-flight batches, persist and exit.",
+        help=t("help.ctl_stop"),
+        description=t("help.ctl_stop.description"),
     )
     c.set_defaults(handler=handlers["ctl"])
 
-    for registrar in registrars[2:]:  # devserver
+    for registrar in registrars[2:]:  # devserver, service
         registrar(sub, common)
     return parser

@@ -1,4 +1,6 @@
-"""The table of settings: every setting once, with its type, default, env name and help.
+"""The table of settings: every setting once, with its type, default and env name.
+
+Help texts live in the message catalog under ``setting.<name>``, in both languages.
 
 Precedence (command line > environment > config file > defaults/discovered), the argparse
 flags, the ``status`` listing and config/aimcoach.example.toml are all generated from or
@@ -9,6 +11,8 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from typing import Literal
+
+from aimcoach.i18n import t
 
 __all__ = ["SETTINGS", "Kind", "Scope", "Setting", "by_name"]
 
@@ -21,7 +25,6 @@ Scope = Literal["common", "pipeline", "tuning"]
 class Setting:
     name: str
     kind: Kind
-    help: str
     scope: Scope = "common"
     choices: tuple[str, ...] = ()
     # Textual default shown in --help and status; None means "not set" (or discovered).
@@ -30,6 +33,11 @@ class Setting:
     in_file: bool = True  # may it appear in config.toml?
     minimum: float | None = None
     metavar: str | None = None
+
+    @property
+    def help(self) -> str:
+        """The help text, in the current language (catalog key ``setting.<name>``)."""
+        return t("setting." + self.name)
 
     @property
     def env(self) -> str:
@@ -44,7 +52,6 @@ SETTINGS: tuple[Setting, ...] = (
     Setting(
         "api_endpoint",
         "url",
-        "base URL of the AimCoach ingest API (https://, or http:// on loopback)",
         default="https://api.aimcoach.app",
         legacy_env="API_ENDPOINT",
         metavar="URL",
@@ -52,7 +59,6 @@ SETTINGS: tuple[Setting, ...] = (
     Setting(
         "api_token",
         "secret",
-        "use this access token for one command instead of the linked one (never stored)",
         legacy_env="API_TOKEN",
         in_file=False,
         metavar="TOKEN",
@@ -60,58 +66,48 @@ SETTINGS: tuple[Setting, ...] = (
     Setting(
         "log_level",
         "choice",
-        "how much to log",
         choices=("debug", "info", "warn", "error"),
         default="info",
     ),
     Setting(
         "log_format",
         "choice",
-        "log format: auto is console on a terminal, JSON lines otherwise",
         choices=("auto", "json", "console"),
         default="auto",
     ),
     Setting(
         "config",
         "path",
-        "config file (default: config.toml in the user config folder)",
         in_file=False,
         metavar="PATH",
     ),
     Setting(
         "token_store",
         "choice",
-        "where the device token is kept",
         choices=("auto", "dpapi", "wincred", "keychain", "secret-service", "file"),
         default="auto",
     ),
-    Setting(
-        "lang", "choice", "language of messages (default: the OS language)", choices=("en", "ja")
-    ),
+    Setting("lang", "choice", choices=("en", "ja")),
     Setting(
         "state_dir",
         "path",
-        "folder of the state database (default: the user state folder)",
         metavar="DIR",
     ),
     Setting(
         "data_dir",
         "path",
-        "folder for the token file and other user data (default: the user data folder)",
         scope="tuning",
         metavar="DIR",
     ),
     Setting(
         "device_name",
         "str",
-        "name of this PC as shown to the AimCoach server (default: the host name)",
         scope="tuning",
     ),
     # -- run / export ------------------------------------------------------------------------
     Setting(
         "kovaaks_csv_dir",
         "path",
-        "KovaaK's stats folder (default: discovered in your Steam libraries)",
         scope="pipeline",
         legacy_env="KOVAAKS_CSV_DIR",
         metavar="DIR",
@@ -119,7 +115,6 @@ SETTINGS: tuple[Setting, ...] = (
     Setting(
         "aimlabs_sqlite",
         "path",
-        "Aim Lab's klutch.bytes database (default: discovered)",
         scope="pipeline",
         legacy_env="AIMLABS_SQLITE_PATH",
         metavar="PATH",
@@ -127,27 +122,22 @@ SETTINGS: tuple[Setting, ...] = (
     Setting(
         "timezone",
         "str",
-        "IANA time zone of KovaaK's file-name times (default: this PC's zone)",
         scope="pipeline",
         metavar="IANA_NAME",
     ),
     Setting(
         "provider",
         "choice",
-        "which games to read",
         scope="pipeline",
         choices=("kovaaks", "aimlabs", "all"),
         default="all",
     ),
-    Setting(
-        "source", "str", "device label sent with each request", scope="pipeline", metavar="LABEL"
-    ),
+    Setting("source", "str", scope="pipeline", metavar="LABEL"),
     # -- tuning (config file / environment) --------------------------------------------------
-    Setting("workers", "int", "parser workers", scope="tuning", default="2", minimum=1),
+    Setting("workers", "int", scope="tuning", default="2", minimum=1),
     Setting(
         "quiet_period_s",
         "float",
-        "seconds a stats file must stay unchanged before it is read",
         scope="tuning",
         default="0.5",
         minimum=0,
@@ -155,7 +145,6 @@ SETTINGS: tuple[Setting, ...] = (
     Setting(
         "poll_interval_s",
         "float",
-        "seconds between folder rescans (the fallback for missed file-system events)",
         scope="tuning",
         default="30",
         minimum=0.1,
@@ -163,14 +152,12 @@ SETTINGS: tuple[Setting, ...] = (
     Setting(
         "force_polling",
         "bool",
-        "poll instead of using file-system events (network drives)",
         scope="tuning",
         default="false",
     ),
     Setting(
         "batch_max_records",
         "int",
-        "records per request at most",
         scope="tuning",
         default="500",
         minimum=1,
@@ -178,7 +165,6 @@ SETTINGS: tuple[Setting, ...] = (
     Setting(
         "linger_s",
         "float",
-        "seconds to wait for more records before sending a batch",
         scope="tuning",
         default="2",
         minimum=0,
@@ -186,18 +172,14 @@ SETTINGS: tuple[Setting, ...] = (
     Setting(
         "rate_per_s",
         "float",
-        "requests per second at most",
         scope="tuning",
         default="5",
         minimum=0.01,
     ),
-    Setting(
-        "rate_burst", "int", "requests allowed in a burst", scope="tuning", default="10", minimum=1
-    ),
+    Setting("rate_burst", "int", scope="tuning", default="10", minimum=1),
     Setting(
         "grace_period_s",
         "float",
-        "seconds to finish in-flight batches on shutdown",
         scope="tuning",
         default="10",
         minimum=0,
