@@ -1,0 +1,104 @@
+"""The device token during a run: a 401 is healed by one refresh; a revoked device waits for a
+new link without crashing or hammering the server, and loses nothing meanwhile."""
+
+from __future__ import annotations
+
+import random
+from datetime import datetime, timedelta
+from pathlib import Path
+from typing import Any
+
+import pytest
+import trio
+from _e2e_support import ServerLog, World, server_digests
+
+from aimcoach.devserver.testing import RunningServer
+from aimcoach.devtools.samples import kovaaks_bytes
+from aimcoach.i18n import t
+
+_V35 = "3.5.4.2024-05-24-14-41-42-7f44301bd0"
+
+
+def _write_run(world: World, n: int) -> None:
+    end = datetime(2025, 4, 1, 18, 0, 0) + timedelta(minutes=5 * n)
+    data, run = kovaaks_bytes(
+        random.Random(n), end, "Tile Frenzy - Standard - 01", "clicking", _V35, 60
+    )
+    (world.kovaaks_dir / run.file_name).write_bytes(data)
+
+
+def _accepted(server: RunningServer, n: int) -> Any:
+    async def check() -> bool:
+        return bool((await server.stats())["totals"]["accepted"] >= n)
+
+    return check
+
+
+def _statuses(log: ServerLog, path: str) -> list[int]:
+    return [int(ev["status"]) for _, ev in log.requests(path)]
+
+
+@pytest.mark.slow
+async def test_401_refreshes_then_revoked_device_waits_for_relink_and_loses_nothing(
+    world: World, server: RunningServer, server_log: ServerLog, server_db: Path
+) -> None:
+    relink_text = t("auth.relink_needed")
+    with trio.fail_after(110):
+        await world.link()
+        async with world.running(AIMCOACH_GRACE_PERIOD_S="1") as agent:
+            await agent.ready()
+
+            # 1. One 401 mid-run (the token is fine): one refresh, and the batch goes through.
+            await server.fault(path="/ingest/kovaaks", action="unauthorized")
+            _write_run(world, 1)
+            await agent.wait_for(_accepted(server, 1), what="the first run delivered")
+            assert _statuses(server_log, "/ingest/kovaaks") == [401, 200]
+            assert _statuses(server_log, "/token/refresh") == [200]
+
+            # 2. The device is revoked on the server: the refresh is refused, relink needed.
+            revoked = await server.client.post(
+                "/admin/revoke", json={"user": "player"}, headers=server.admin_headers
+            )
+            assert revoked.status_code == 200, revoked.text
+            _write_run(world, 2)
+
+            async def relink_shown() -> dict[str, Any] | None:
+                snap = await agent.snapshot()
+                token = None if snap is None else snap.get("token")
+                pending = 0 if snap is None else snap["counters"].get("pending", 0)
+                return snap if token and token["relink_needed"] and pending == 1 else None
+
+            await agent.wait_for(relink_shown, what="relink needed, one record pending")
+            status = await world.ctl_status_json()  # what `aimcoach ctl status --json` prints
+            assert status["token"]["relink_needed"] is True
+            assert status["counters"]["pending"] == 1
+            assert all(a["restarts"] == 0 for a in status["actors"]), status["actors"]
+            assert {a["state"] for a in status["actors"]} == {"running"}
+            stopped = await world.aimcoach("ctl", "stop")
+            assert stopped.returncode == 0, stopped.stderr.decode()
+            assert await agent.exited() == 0
+
+        # One refused refresh, not a loop of them.
+        assert _statuses(server_log, "/token/refresh") == [200, 401]
+        assert (await server.stats())["totals"]["accepted"] == 1
+
+        # 3. `run --once` says what to do, and keeps the record.
+        refused = await world.run_once()
+        assert refused.returncode == 1
+        assert relink_text in refused.stderr.decode()
+        assert (await world.counts()).delivered == 1
+
+        # 4. After a new link the record goes out, once.
+        await world.link()
+        done = await world.run_once()
+        assert done.returncode == 0, done.stderr.decode()
+
+    # Ingest: the scripted 401 and its resend; the revoked token's 401; nothing while relink
+    # was needed (the refused `run --once` did not even try); the resend after the new link.
+    assert _statuses(server_log, "/ingest/kovaaks") == [401, 200, 401, 200]
+    totals = (await server.stats())["totals"]
+    assert totals["accepted"] == totals["distinct_digests"] == 2
+    assert totals["duplicates"] == 0
+    assert len(server_digests(server_db)) == 2
+    counts = await world.counts()
+    assert (counts.delivered, counts.pending, counts.batched) == (2, 0, 0)
