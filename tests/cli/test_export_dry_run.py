@@ -130,7 +130,7 @@ def test_real_samples_give_14_kovaaks_and_394_aimlab_records(
         **tile["metrics"],
         "shots": 93,
         "hits": 82,
-        "kills": 82,  # type: ignore[dict-item]
+        "kills": 82,
         "accuracy": 0.88172,
     }
     assert len({r["digest"] for r in records}) == 408
