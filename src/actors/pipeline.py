@@ -18,6 +18,7 @@ Buffers are small on purpose: a 100,000-file backfill holds a few dozen items in
 
 from __future__ import annotations
 
+import contextlib
 import time
 from collections.abc import Callable
 from dataclasses import dataclass, field
@@ -41,7 +42,7 @@ from aimcoach.actors.status_server import StatusSnapshot, TokenStatus, status_se
 from aimcoach.actors.supervisor import ActorSpec, Supervisor
 from aimcoach.actors.token_refresher import TokenRefresherStats, token_refresher
 from aimcoach.auth import TokenManager, TokenSource
-from aimcoach.errors import AimcoachError
+from aimcoach.errors import AimcoachError, StateError
 from aimcoach.messages import AimlabsChanged, ParseResult, Record, StatsFileReady
 from aimcoach.state import AsyncState, StateCounts
 from aimcoach.transport import IngestClient
@@ -294,8 +295,13 @@ def _token_status(stats: PipelineStats, manager: TokenManager | None) -> TokenSt
 
 
 async def _refresh_counts(state: AsyncState, stats: PipelineStats) -> None:
+    """Keep the outbox counts fresh for status; a failed read only leaves them stale (the
+    actors that own the data report the state database's problems themselves)."""
     while True:
-        stats.counts = await state.counts()
+        try:
+            stats.counts = await state.counts()
+        except StateError as exc:
+            _log.warning("state_counts_failed", error=str(exc))
         await trio.sleep(_COUNTS_EVERY_S)
 
 
@@ -354,6 +360,8 @@ async def run_pipeline(
         # caller reports; anything else stays a group.
         leaves = _leaves(group)
         if len(leaves) == 1 and isinstance(leaves[0], AimcoachError):
+            with trio.CancelScope(shield=True), contextlib.suppress(StateError):
+                stats.counts = await state.counts()  # the summary shows what is left
             raise leaves[0] from group
         raise
     stats.counts = await state.counts()

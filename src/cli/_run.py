@@ -16,10 +16,11 @@ from typing import TextIO
 import structlog
 import trio
 
+from aimcoach._logging import redact
 from aimcoach.actors._fsevents import WatchConfig
 from aimcoach.actors.pipeline import PipelineConfig, PipelineStats, run_pipeline
 from aimcoach.actors.record_filter import RecordFilter
-from aimcoach.actors.sender import SenderConfig
+from aimcoach.actors.sender import DeliveryIncomplete, SenderConfig
 from aimcoach.auth import StaticTokenSource, TokenManager, TokenSource, TokenStore, open_store
 from aimcoach.auth._http import new_client
 from aimcoach.cli._ctl import runtime_dir
@@ -103,6 +104,7 @@ class _Progress:
 
     def finish(self) -> None:
         if self._shown:
+            self._shown = False
             self._stream.write("\n")
             self._stream.flush()
 
@@ -115,7 +117,9 @@ def _token_store(settings: Settings) -> TokenStore | None:
     store = open_store(settings.token_store, settings)
     if store.notice:
         print(store.notice, file=sys.stderr)
-    store.load()  # reads (and asks for the passphrase) once; errors are clear TokenStoreErrors
+    # Reads (and asks for the passphrase) once; errors are clear TokenStoreErrors.
+    if store.load() is None:
+        print(t("run.not_linked"), file=sys.stderr)
     return store
 
 
@@ -187,6 +191,12 @@ def run_command(args: argparse.Namespace, settings: Settings) -> int:
     progress = _Progress(sys.stderr)
     try:
         trio.run(_run, config, settings, store, stats, progress)
+    except DeliveryIncomplete as exc:
+        # --once ran out of retries (or needs a relink): say what was done, then why not all.
+        progress.finish()
+        _summary(stats, sys.stderr)
+        print(redact(f"aimcoach: {exc}"), file=sys.stderr)
+        return 1
     finally:
         progress.finish()
     if once:

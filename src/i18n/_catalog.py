@@ -1075,6 +1075,12 @@ CATALOG: dict[str, tuple[str, str]] = {
         "Pending records are kept and go out on the next `aimcoach run`.",
         "保留中のレコードは保存され、次の `aimcoach run` で送信されます。",
     ),
+    "run.not_linked": (
+        "This PC is not linked to an AimCoach account yet: runs are read and kept, and sent "
+        "once you link. Get a code on the AimCoach website and run `aimcoach link --code …`.",
+        "この PC はまだ AimCoach アカウントと連携していません。プレイは読み込んで保存し、連携後に"
+        "送信します。AimCoach のサイトでコードを取得し、`aimcoach link --code …` を実行してください。",
+    ),
     "run.stopped": (
         "aimcoach stopped; nothing was lost.",
         "aimcoach を停止しました。データは失われていません。",
@@ -1285,10 +1291,10 @@ CATALOG: dict[str, tuple[str, str]] = {
     "worker.read_failed": (
         "The stats file {path} cannot be read ({error}); it was set aside. Check that no "
         "other program keeps it locked and that your user account may read it; aimcoach "
-        "reads it again when the file changes or aimcoach restarts.",
+        "reads it again when the file changes (saving it again is enough).",
         "統計ファイル {path} を読み取れません（{error}）。このファイルは別に保管しました。"
         "他のプログラムがロックしていないか、このユーザーが読み取れるかを確認してください。"
-        "ファイルが変わったときか aimcoach の再起動時にもう一度読み取ります。",
+        "ファイルが変わるともう一度読み取ります（保存し直すだけで十分です）。",
     ),
     "worker.too_large": (
         "The file {path} is {size} bytes, far larger than any KovaaK's stats file (limit "
@@ -1311,6 +1317,179 @@ CATALOG: dict[str, tuple[str, str]] = {
         "Aim Lab のデータベース {path} は {attempts} 回試してもロックされたままでした"
         "（ゲームが保存中です）。対応は不要です。次にゲームが書き込んだとき、または"
         "aimcoach の再起動時にもう一度読み取ります。",
+    ),
+    # ---- service --------------------------------------------------------------------------
+    "service.help": (
+        "start aimcoach at login (install, uninstall, status)",
+        "ログイン時に aimcoach を起動する (install、uninstall、status)",
+    ),
+    "service.description": (
+        "Set up the OS's own service manager to start `aimcoach run` when you log in, and to "
+        "start it again if it fails: a Task Scheduler task on Windows, a systemd user unit on "
+        "Linux, a LaunchAgent on macOS. No administrator rights are needed.",
+        "ログイン時に `aimcoach run` を起動し、失敗したときは再起動するよう、OS のサービス管理に登録します "
+        "(Windows はタスク スケジューラのタスク、Linux は systemd のユーザーユニット、macOS は LaunchAgent)。"
+        "管理者権限は不要です。",
+    ),
+    "service.install.help": (
+        "start aimcoach at every login, and now",
+        "ログインのたびに aimcoach を起動する (今すぐ起動も)",
+    ),
+    "service.install.description": (
+        "Write the start-at-login entry for this user and start it now. It runs this same "
+        "installation of aimcoach, by its absolute path, with the config file given by --config or "
+        "AIMCOACH_CONFIG if any. Running it again replaces the entry.",
+        "このユーザーのログイン時の起動設定を書き込み、今すぐ起動します。起動するのはこの aimcoach "
+        "(絶対パスで指定) で、--config または AIMCOACH_CONFIG で設定ファイルを指定していればそれも使います。"
+        "もう一度実行すると設定を置き換えます。",
+    ),
+    "service.uninstall.help": (
+        "stop starting aimcoach at login, and stop it",
+        "ログイン時の起動をやめ、実行中なら停止する",
+    ),
+    "service.uninstall.description": (
+        "Stop the agent the service manager started and remove everything `aimcoach service "
+        "install` set up. Your link, settings and state are kept.",
+        "サービス管理が起動したエージェントを停止し、`aimcoach service install` が設定したものをすべて削除します。"
+        "連携、設定、状態はそのまま残ります。",
+    ),
+    "service.status.help": (
+        "say whether aimcoach starts at login and is running",
+        "ログイン時に起動する設定か、実行中かを表示する",
+    ),
+    "service.status.description": (
+        "Whether the start-at-login entry is there, what the service manager says about it, "
+        "and whether an `aimcoach run` is running now.",
+        "ログイン時の起動設定があるか、サービス管理の状態、`aimcoach run` が今実行中かを表示します。",
+    ),
+    "service.kind.systemd": ("systemd user unit", "systemd のユーザーユニット"),
+    "service.kind.launchd": ("LaunchAgent", "launchd のエージェント (LaunchAgent)"),
+    "service.kind.task_scheduler": ("Task Scheduler task", "タスク スケジューラのタスク"),
+    "service.installed": (
+        "aimcoach now starts when you log in, and is running now ({kind}: {location}).",
+        "aimcoach はログイン時に起動するようになり、今も実行中です ({kind}: {location})。",
+    ),
+    "service.installed_not_started": (
+        "aimcoach now starts when you log in ({kind}: {location}). It was not started now because "
+        "another aimcoach run is already running (pid {pid}). Stop it with `aimcoach ctl stop` and "
+        "run `aimcoach service install` again to start it now, or leave it until your next login.",
+        "aimcoach はログイン時に起動するようになりました ({kind}: {location})。別の aimcoach run が実行中 "
+        "(pid {pid}) のため、今は起動していません。今すぐ起動するには `aimcoach ctl stop` で停止してから "
+        "`aimcoach service install` をもう一度実行してください。次のログインまで待ってもかまいません。",
+    ),
+    "service.command": ("Command: {command}", "コマンド: {command}"),
+    "service.env_not_seen": (
+        "Note: {names} come from environment variables of this terminal, which the service will "
+        "not see. Put these settings in the config file ({path}) so that it uses them too.",
+        "注意: {names} はこのターミナルの環境変数から来ていますが、サービスからは見えません。"
+        "サービスでも使うには、これらの設定を設定ファイル ({path}) に書いてください。",
+    ),
+    "service.no_systemd": (
+        "systemd was not found (there is no systemctl command), so aimcoach cannot set itself up "
+        "to start at login on this system. Nothing was changed. Add `aimcoach run` to your "
+        "desktop's autostart settings instead.",
+        "systemd が見つからない (systemctl コマンドがない) ため、このシステムでは aimcoach をログイン時に"
+        "起動するよう設定できません。何も変更していません。代わりにデスクトップの自動起動の設定に "
+        "`aimcoach run` を追加してください。",
+    ),
+    "service.no_manager": (
+        "The {program} command was not found, so aimcoach cannot set itself up to start at login "
+        "here. Nothing was changed. Start `aimcoach run` yourself after logging in instead.",
+        "{program} コマンドが見つからないため、ここでは aimcoach をログイン時に起動するよう設定できません。"
+        "何も変更していません。代わりにログイン後に `aimcoach run` を自分で起動してください。",
+    ),
+    "service.manager_unreachable": (
+        "{path} was written, but {manager} could not enable it: {error}. This happens outside a "
+        "desktop session (over SSH, in a container). Run `{command}` in your desktop session to "
+        "enable it, or `aimcoach service uninstall` to remove the file.",
+        "{path} を書き込みましたが、{manager} で有効にできませんでした: {error}。"
+        "デスクトップのセッション外 (SSH やコンテナー) ではこうなります。デスクトップのセッションで "
+        "`{command}` を実行して有効にするか、`aimcoach service uninstall` でファイルを削除してください。",
+    ),
+    "service.enabled_not_started": (
+        "aimcoach will start at your next login ({location}), but it could not be started now "
+        "because {manager} could not be reached: {error}. This happens outside a desktop session "
+        "(over SSH, in a container). To start it now, run `{command}` in your desktop session.",
+        "aimcoach は次回のログインから起動します ({location}) が、{manager} に接続できないため今は起動できません"
+        "でした: {error}。デスクトップのセッション外 (SSH やコンテナー) ではこうなります。今すぐ起動するには、"
+        "デスクトップのセッションで `{command}` を実行してください。",
+    ),
+    "service.register_failed": (
+        "{manager} refused to register aimcoach to start at login: {error}. Nothing was changed. "
+        "Check the message above, then run `aimcoach service install` again.",
+        "{manager} が aimcoach のログイン時の起動の登録を拒否しました: {error}。何も変更していません。"
+        "上のメッセージを確認してから、`aimcoach service install` をもう一度実行してください。",
+    ),
+    "service.start_failed": (
+        "aimcoach is set to start at login ({location}), but starting it now failed: {error}. "
+        "Run `aimcoach run` in a terminal to see why, then `aimcoach service install` again.",
+        "aimcoach はログイン時に起動するよう設定しました ({location}) が、今の起動に失敗しました: {error}。"
+        "ターミナルで `aimcoach run` を実行して原因を確認し、`aimcoach service install` をもう一度実行してください。",
+    ),
+    "service.bad_path": (
+        "The path {path} cannot be written into a service definition because it contains a line "
+        "break or another control character. Move aimcoach (or the config file) to a folder whose "
+        "path has none, then try again.",
+        "パス {path} は改行などの制御文字を含むため、サービスの定義に書き込めません。制御文字を含まないパスの"
+        "フォルダーに aimcoach (または設定ファイル) を移してから、もう一度実行してください。",
+    ),
+    "service.write_failed": (
+        "Could not write {path} ({error}). Check that you may write to that folder, then run the "
+        "command again.",
+        "{path} を書き込めませんでした ({error})。そのフォルダーに書き込めるか確認してから、"
+        "もう一度実行してください。",
+    ),
+    "service.remove_failed": (
+        "Could not remove {path} ({error}). Check that you may change that folder, then run "
+        "`aimcoach service uninstall` again.",
+        "{path} を削除できませんでした ({error})。そのフォルダーを変更できるか確認してから、"
+        "`aimcoach service uninstall` をもう一度実行してください。",
+    ),
+    "service.remove_task_failed": (
+        "Task Scheduler refused to delete the task {name}: {error}. Delete it in Task Scheduler, "
+        "or run `aimcoach service uninstall` again.",
+        "タスク スケジューラがタスク {name} の削除を拒否しました: {error}。タスク スケジューラで削除するか、"
+        "`aimcoach service uninstall` をもう一度実行してください。",
+    ),
+    "service.uninstalled": (
+        "aimcoach no longer starts at login: removed {location}.",
+        "aimcoach はログイン時に起動しなくなりました: {location} を削除しました。",
+    ),
+    "service.uninstall_manager_warning": (
+        "The service manager could not be told ({error}); the files are removed anyway. If "
+        "aimcoach is still running, `aimcoach ctl stop` stops it.",
+        "サービス管理に通知できませんでした ({error}) が、ファイルは削除しました。aimcoach がまだ実行中なら "
+        "`aimcoach ctl stop` で停止できます。",
+    ),
+    "service.not_installed": (
+        "aimcoach is not set up to start at login; there is nothing to remove.",
+        "aimcoach はログイン時に起動する設定になっていません。削除するものはありません。",
+    ),
+    "service.status.installed": (
+        "Starts at login: yes ({kind}: {location})",
+        "ログイン時の起動: あり ({kind}: {location})",
+    ),
+    "service.status.not_installed": (
+        "Starts at login: no. `aimcoach service install` sets it up.",
+        "ログイン時の起動: なし。`aimcoach service install` で設定できます。",
+    ),
+    "service.status.manager": ("Service manager: {state}", "サービス管理: {state}"),
+    "service.status.manager_partial": (
+        "Service manager: {state} (could not be asked for more: {error})",
+        "サービス管理: {state} (これ以上は問い合わせできませんでした: {error})",
+    ),
+    "service.status.manager_error": (
+        "Service manager: could not be asked ({error})",
+        "サービス管理: 問い合わせできませんでした ({error})",
+    ),
+    "service.status.running": (
+        "Running now: yes (pid {pid}, version {version}, up {uptime})",
+        "実行中: はい (pid {pid}、バージョン {version}、稼働 {uptime})",
+    ),
+    "service.status.not_running": ("Running now: no", "実行中: いいえ"),
+    "service.status.live_error": (
+        "Running now: a run is up but did not answer ({error})",
+        "実行中: 起動していますが応答がありません ({error})",
     ),
     # ---- status ---------------------------------------------------------------------------
     "status.title": ("aimcoach {version}", "aimcoach {version}"),
