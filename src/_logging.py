@@ -89,6 +89,8 @@ def configure_logging(level: str = "info", fmt: str = "auto", stream: TextIO | N
         if json_lines
         else structlog.dev.ConsoleRenderer(colors=colors)
     )
+    # watchfiles reports every change burst at INFO through the standard library: noise.
+    logging.getLogger("watchfiles").setLevel(logging.WARNING)
     structlog.configure(
         processors=[*processors, renderer],
         wrapper_class=structlog.make_filtering_bound_logger(_LEVELS.get(level, logging.INFO)),
