@@ -6,14 +6,11 @@ else (actors, sources, stores, the reference server) is reached through the ``ai
 
 from __future__ import annotations
 
-from importlib import metadata as _metadata
-
+from aimcoach._buildinfo import package_version as _package_version
 from aimcoach.digest import DigestError, canonical_bytes, compute_digest
 from aimcoach.messages import Record
 
-try:
-    __version__: str = _metadata.version("aimcoach")
-except _metadata.PackageNotFoundError:  # running from a source tree that was never installed
-    __version__ = "0+unknown"
+# Embedded at build/install time (aimcoach/_version.py), else the installed metadata.
+__version__: str = _package_version()
 
 __all__ = ["DigestError", "Record", "__version__", "canonical_bytes", "compute_digest"]

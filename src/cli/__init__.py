@@ -10,10 +10,9 @@ from __future__ import annotations
 
 import argparse
 import inspect
-import subprocess
+import os
 import sys
 from collections.abc import Sequence
-from pathlib import Path
 from typing import Any
 
 from aimcoach.config import SETTINGS, Settings, load_settings
@@ -22,29 +21,11 @@ from aimcoach.errors import AimcoachError
 __all__ = ["console_main", "main", "version_text"]
 
 
-def _git_commit() -> str | None:
-    """The commit of the checkout this package runs from, if it runs from one."""
-    root = Path(__file__).resolve().parent.parent.parent
-    if not (root / ".git").exists():
-        return None
-    try:
-        out = subprocess.run(
-            ["git", "-C", str(root), "rev-parse", "--short=12", "HEAD"],
-            capture_output=True,
-            text=True,
-            timeout=5,
-            check=False,
-        )
-    except (OSError, subprocess.SubprocessError):
-        return None
-    return out.stdout.strip() or None if out.returncode == 0 else None
-
-
 def version_text() -> str:
-    from aimcoach import __version__
+    """The ``--version`` line: version, commit and build date (see :mod:`aimcoach._buildinfo`)."""
+    from aimcoach._buildinfo import build_info
 
-    commit = _git_commit()
-    return f"aimcoach {__version__}" + (f" (commit {commit})" if commit else "")
+    return build_info().text()
 
 
 def _cli_values(args: argparse.Namespace) -> dict[str, Any]:
@@ -53,10 +34,10 @@ def _cli_values(args: argparse.Namespace) -> dict[str, Any]:
 
 # Not named `_parser`: importing the submodule aimcoach.cli._parser rebinds that package name.
 def _build_parser() -> argparse.ArgumentParser:
-    from aimcoach.cli import _commands, _devserver, _link, _unlink
+    from aimcoach.cli import _commands, _devserver, _link, _service, _unlink
 
     return _commands.build(
-        registrars=[_link.register, _unlink.register, _devserver.register],
+        registrars=[_link.register, _unlink.register, _devserver.register, _service.register],
         version=version_text(),
     )
 
@@ -112,4 +93,9 @@ def main(argv: Sequence[str] | None = None) -> int:
 
 
 def console_main() -> None:
+    # Under pythonw.exe (the Windows start-at-login task) there is no console at all:
+    # sys.stdout and sys.stderr are None, and the first print or log line would fail.
+    for name in ("stdout", "stderr"):
+        if getattr(sys, name) is None:
+            setattr(sys, name, open(os.devnull, "w", encoding="utf-8"))  # noqa: SIM115
     raise SystemExit(main())

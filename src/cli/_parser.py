@@ -8,6 +8,7 @@ precedence can tell a flag the user typed from a default.
 from __future__ import annotations
 
 import argparse
+import sys
 from collections.abc import Callable
 from typing import Any
 
@@ -76,6 +77,20 @@ def _pipeline_parent() -> argparse.ArgumentParser:
     return p
 
 
+class _VerbatimVersion(argparse._VersionAction):
+    """``--version`` prints its line as it is: argparse would wrap it at the terminal width."""
+
+    def __call__(
+        self,
+        parser: argparse.ArgumentParser,
+        namespace: argparse.Namespace,
+        values: object,
+        option_string: str | None = None,
+    ) -> None:
+        parser._print_message(f"{self.version}\n", sys.stdout)
+        parser.exit()
+
+
 def build_parser(
     handlers: dict[str, Callable[..., int]],
     registrars: list[Callable[[Any, argparse.ArgumentParser], None]],
@@ -94,7 +109,7 @@ def build_parser(
         epilog=t("help.epilog"),
         parents=[common],
     )
-    parser.add_argument("--version", action="version", version=version)
+    parser.add_argument("--version", action=_VerbatimVersion, version=version)
     sub = parser.add_subparsers(dest="command", metavar="COMMAND", title=t("help.commands"))
     sub.required = True
 
