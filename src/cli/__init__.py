@@ -81,6 +81,12 @@ def main(argv: Sequence[str] | None = None) -> int:
     except KeyboardInterrupt:
         print(t("cli.interrupted"), file=sys.stderr)
         return 130
+    except BrokenPipeError:
+        # The reader went away (`aimcoach status | head`): stop quietly, as Unix tools do.
+        # Point stdout at devnull so the interpreter's final flush does not fail again.
+        devnull = os.open(os.devnull, os.O_WRONLY)
+        os.dup2(devnull, sys.stdout.fileno())
+        return 141
     except Exception as exc:  # a bug: one clear line, the traceback only in the debug log
         if not structlog.is_configured():
             configure_logging(
