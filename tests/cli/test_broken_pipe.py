@@ -31,9 +31,10 @@ def test_closing_the_pipe_early_is_not_an_error(tmp_path: Path) -> None:
         stderr=subprocess.PIPE,
     )
     assert proc.stdout is not None and proc.stderr is not None
-    proc.stdout.read(100)
-    proc.stdout.close()
-    err = proc.stderr.read().decode()
-    proc.wait(timeout=60)
+    with proc, proc.stderr:
+        proc.stdout.read(100)
+        proc.stdout.close()
+        err = proc.stderr.read().decode()
+        proc.wait(timeout=60)
     assert "unexpected error" not in err
     assert "Traceback" not in err
