@@ -19,7 +19,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from aimcoach.auth._store import RecordStore, atomic_write_private
+from aimcoach.auth._store import RecordStore, erase_token_file, write_token_file
 from aimcoach.auth._tokens import LinkInfo
 from aimcoach.errors import TokenStoreError
 
@@ -195,20 +195,7 @@ class DpapiStore(RecordStore):
 
     def _write(self, record: bytes, info: LinkInfo) -> None:
         sealed = protect(self._api, record)
-        try:
-            atomic_write_private(self._path, _MAGIC + sealed)
-        except OSError as exc:
-            raise TokenStoreError(
-                "store.file_unwritable", path=str(self._path), reason=exc.strerror or str(exc)
-            ) from exc
+        write_token_file(self._path, _MAGIC + sealed)
 
     def _erase(self) -> bool:
-        try:
-            self._path.unlink()
-        except FileNotFoundError:
-            return False
-        except OSError as exc:
-            raise TokenStoreError(
-                "store.file_unwritable", path=str(self._path), reason=exc.strerror or str(exc)
-            ) from exc
-        return True
+        return erase_token_file(self._path)

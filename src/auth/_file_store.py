@@ -33,7 +33,7 @@ from argon2.low_level import Type, hash_secret_raw
 from cryptography.exceptions import InvalidTag
 from cryptography.hazmat.primitives.ciphers.aead import AESGCM
 
-from aimcoach.auth._store import RecordStore, atomic_write_private
+from aimcoach.auth._store import RecordStore, erase_token_file, write_token_file
 from aimcoach.auth._tokens import LinkInfo
 from aimcoach.errors import TokenStoreError
 
@@ -258,24 +258,12 @@ class EncryptedFileStore(RecordStore):
         env = _Envelope(
             kdf=env.kdf, salt=salt, check=check, nonce=nonce, info=env.info, ciphertext=sealed
         )
-        try:
-            atomic_write_private(self._path, env.dump())
-        except OSError as exc:
-            raise TokenStoreError(
-                "store.file_unwritable", path=str(self._path), reason=exc.strerror or str(exc)
-            ) from exc
+        write_token_file(self._path, env.dump())
 
     def _erase(self) -> bool:
-        try:
-            self._path.unlink()
-        except FileNotFoundError:
-            return False
-        except OSError as exc:
-            raise TokenStoreError(
-                "store.file_unwritable", path=str(self._path), reason=exc.strerror or str(exc)
-            ) from exc
+        erased = erase_token_file(self._path)
         self._key_cache = None
-        return True
+        return erased
 
 
 def passphrase_source(

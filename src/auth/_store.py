@@ -23,7 +23,13 @@ from typing import Protocol, runtime_checkable
 from aimcoach.auth._tokens import LinkInfo, TokenSet, decode_record, encode_record
 from aimcoach.errors import TokenStoreError
 
-__all__ = ["RecordStore", "TokenStore", "atomic_write_private"]
+__all__ = [
+    "RecordStore",
+    "TokenStore",
+    "atomic_write_private",
+    "erase_token_file",
+    "write_token_file",
+]
 
 
 @runtime_checkable
@@ -233,3 +239,26 @@ def atomic_write_private(path: Path, data: bytes) -> None:
                 os.fsync(dir_fd)
             finally:
                 os.close(dir_fd)
+
+
+def write_token_file(path: Path, data: bytes) -> None:
+    """:func:`atomic_write_private` for a token file; failures become a clear TokenStoreError."""
+    try:
+        atomic_write_private(path, data)
+    except OSError as exc:
+        raise TokenStoreError(
+            "store.file_unwritable", path=str(path), reason=exc.strerror or str(exc)
+        ) from exc
+
+
+def erase_token_file(path: Path) -> bool:
+    """Delete a token file; False if there was none. Failures become a TokenStoreError."""
+    try:
+        path.unlink()
+    except FileNotFoundError:
+        return False
+    except OSError as exc:
+        raise TokenStoreError(
+            "store.file_unwritable", path=str(path), reason=exc.strerror or str(exc)
+        ) from exc
+    return True
