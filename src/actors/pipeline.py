@@ -367,7 +367,7 @@ async def run_pipeline(
     stats.counts = await state.counts()
     if on_tick is not None:
         on_tick(stats)
-    _log.info("pipeline_done", seconds=round(time.monotonic() - started, 3), **stats.counters())
+    _log.debug("pipeline_done", seconds=round(time.monotonic() - started, 3), **stats.counters())
 
 
 def _leaves(exc: BaseException) -> list[BaseException]:

@@ -76,7 +76,7 @@ class SenderConfig:
 
     batch_max_records: int = 500
     batch_max_bytes: int = 5_000_000
-    linger_s: float = 2.0
+    linger_s: float = 0.5
     rate_per_s: float = 5.0
     rate_burst: int = 10
     backoff_base_s: float = 2.0
@@ -406,7 +406,7 @@ class _Sender:
     def _give_up(self, reason: str) -> NoReturn:
         self.gave_up = reason
         self._stats.gave_up = True
-        _log.warning("sending_stopped", reason=reason)
+        _log.info("sending_stopped", reason=reason)  # the caller reports why
         raise _GaveUp
 
 

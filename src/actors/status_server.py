@@ -276,7 +276,7 @@ async def status_server(
             except OSError as exc:
                 failure = exc
             else:
-                _log.info("control socket listening", port=server.port)
+                _log.debug("control socket listening", port=server.port)
                 task_status.started((server.port, path))
                 await trio.sleep_forever()
         finally:

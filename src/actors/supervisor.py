@@ -408,7 +408,7 @@ class Supervisor:
 
     async def _stopper(self) -> None:
         await self._stop_requested.wait()
-        _log.info("stopping", grace_period_s=self._grace)
+        _log.debug("stopping", grace_period_s=self._grace)
         with trio.move_on_after(self._grace) as grace:
             self._grace_scope = grace
             if self._force:
@@ -528,11 +528,11 @@ class Supervisor:
         if failure is None:
             if slot.cancelled:
                 slot.state = "stopped"
-                _log.info("actor stopped")
+                _log.debug("actor stopped")
                 return None
             if spec.restart != "permanent" or slot.stopping:
                 slot.state = "done"
-                _log.info("actor finished")
+                _log.debug("actor finished")
                 return None
             # A permanent actor returned on its own: something upstream ended unexpectedly.
             slot.last_error = t("supervisor.returned", actor=spec.name)
@@ -544,7 +544,10 @@ class Supervisor:
             expected = all(isinstance(leaf, AimcoachError) for leaf in _leaves(error))
             if failure.fatal or spec.restart == "temporary":
                 slot.state = "failed"
-                _log.error(
+                # An expected error of a critical actor is raised to the caller, which tells the
+                # person; logging it as an error too would say the same thing twice.
+                reported = expected and spec.critical and failure.fatal
+                (_log.info if reported else _log.error)(
                     "actor failed, not restarting",
                     error=slot.last_error,
                     exc_info=None if expected else error,
@@ -612,5 +615,5 @@ class Supervisor:
             return
         # "done"/"failed": ended on their own; a task cancelled from outside is not completion
         if workers and all(s.finished.is_set() and s.state in ("done", "failed") for s in workers):
-            _log.info("every actor has finished, stopping the rest")
+            _log.debug("every actor has finished, stopping the rest")
             self.request_stop()

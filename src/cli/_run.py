@@ -109,18 +109,23 @@ class _Progress:
             self._stream.flush()
 
 
-def _token_store(settings: Settings) -> TokenStore | None:
+def _token_store(settings: Settings) -> tuple[TokenStore | None, Settings]:
     """Open the token store before trio starts, so a passphrase prompt (file store without
-    AIMCOACH_TOKEN_PASSPHRASE) happens in the main thread; None with ``--api-token``."""
+    AIMCOACH_TOKEN_PASSPHRASE) happens in the main thread; None with ``--api-token``.
+
+    Also returns the settings with the linked endpoint when none was chosen.
+    """
     if settings.api_token:
-        return None
+        return None, settings
     store = open_store(settings.token_store, settings)
     if store.notice:
         print(store.notice, file=sys.stderr)
     # Reads (and asks for the passphrase) once; errors are clear TokenStoreErrors.
-    if store.load() is None:
+    loaded = store.load()
+    if loaded is None:
         print(t("run.not_linked"), file=sys.stderr)
-    return store
+        return store, settings
+    return store, settings.with_linked_endpoint(loaded[0].endpoint)
 
 
 async def _run(
@@ -186,7 +191,7 @@ def run_command(args: argparse.Namespace, settings: Settings) -> int:
         return dry_run(args, settings)
     once = args.command == "export" or bool(getattr(args, "once", False))
     config = pipeline_config(args, settings, once=once)
-    store = _token_store(settings)
+    store, settings = _token_store(settings)
     stats = PipelineStats()
     progress = _Progress(sys.stderr)
     try:

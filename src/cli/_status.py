@@ -31,6 +31,10 @@ def collect_status(settings: Settings, *, live: bool = True) -> dict[str, Any]:
     from aimcoach.auth import link_status
     from aimcoach.cli._ctl import live_summary
 
+    link = link_status(settings)
+    if link.get("endpoint"):
+        settings = settings.with_linked_endpoint(link["endpoint"])
+        link = link_status(settings)
     disc = settings.discovery
     out: dict[str, Any] = {
         "version": __version__,
@@ -61,7 +65,7 @@ def collect_status(settings: Settings, *, live: bool = True) -> dict[str, Any]:
             "state_dir": {"path": str(settings.state_dir), "exists": _exists(settings.state_dir)},
             "data_dir": {"path": str(settings.data_dir), "exists": _exists(settings.data_dir)},
         },
-        "link": link_status(settings),
+        "link": link,
         "live": live_summary(settings) if live else None,
     }
     return out

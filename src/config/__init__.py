@@ -13,7 +13,7 @@ import os
 import socket
 import tomllib
 from collections.abc import Mapping
-from dataclasses import dataclass, field, fields
+from dataclasses import dataclass, field, fields, replace
 from pathlib import Path
 from typing import Any
 
@@ -65,9 +65,17 @@ class Settings:
     rate_per_s: float
     rate_burst: int
     grace_period_s: float
-    # where each value came from: cli / env / file / default / discovered / unset
+    # where each value came from: cli / env / file / default / discovered / link / unset
     sources: Mapping[str, str] = field(default_factory=dict)
     discovery: Discovery | None = None
+
+    def with_linked_endpoint(self, linked: str | None) -> Settings:
+        """The endpoint of the stored link wins over the built-in default (not over a value the
+        player gave): after ``aimcoach link --api-endpoint URL`` the other commands use URL."""
+        if not linked or self.sources.get("api_endpoint") != "default":
+            return self
+        sources = {**self.sources, "api_endpoint": "link"}
+        return replace(self, api_endpoint=linked.rstrip("/"), sources=sources)
 
     def public_items(self) -> list[tuple[str, Any, str]]:
         """(name, shown value, source) for every setting; secrets are never shown."""

@@ -1607,6 +1607,7 @@ CATALOG: dict[str, tuple[str, str]] = {
     "status.source.env": ("environment", "環境変数"),
     "status.source.file": ("config file", "設定ファイル"),
     "status.source.default": ("default", "既定値"),
+    "status.source.link": ("from the link", "連携情報"),
     "status.source.discovered": ("discovered", "自動検出"),
     "status.source.unset": ("not set", "未設定"),
     "status.games": ("Game files:", "ゲームのファイル:"),
