@@ -31,6 +31,7 @@ from aimcoach.actors._runtime import (
     read_runtime_file,
 )
 from aimcoach.actors.status_server import LOOPBACK, SECRET_HEADER
+from aimcoach.auth._status import days_left
 from aimcoach.config import Settings
 from aimcoach.errors import AimcoachError
 from aimcoach.i18n import CATALOG, t
@@ -57,6 +58,7 @@ COUNTERS = (
     "pending",
     "sent",
     "accepted",
+    "server_duplicates",
     "rejected",
     "retries",
 )
@@ -246,7 +248,7 @@ def _days_left(expires_at: str, now: datetime | None) -> int | None:
         return None
     if when.tzinfo is None:
         when = when.replace(tzinfo=UTC)
-    return int((when - (now or datetime.now(UTC))).total_seconds() // 86400)
+    return days_left(when, now or datetime.now(UTC))  # the same count as `aimcoach status`
 
 
 def _table(rows: list[tuple[str, str]]) -> list[str]:

@@ -80,17 +80,17 @@ def render_status(info: dict[str, Any]) -> list[str]:
     width = max(len(n) for n in info["settings"])
     for name, item in info["settings"].items():
         value = item["value"]
-        shown = t("status.unset") if value is None else str(value)
-        lines.append(
-            f"  {name:<{width}}  {shown}  [{t('status.source.' + item['source'].split(':')[0])}"
-            + (f" {item['source'].split(':', 1)[1]}" if ":" in item["source"] else "")
-            + "]"
-        )
+        if value is None:
+            lines.append(f"  {name:<{width}}  {t('status.unset')}")
+            continue
+        kind, _, detail = item["source"].partition(":")
+        source = t("status.source." + kind) + (f" {detail}" if detail else "")
+        lines.append(f"  {name:<{width}}  {value}  [{source}]")
     lines += ["", t("status.games")]
     for key, label in (("kovaaks_csv_dir", "status.kovaaks"), ("aimlabs_sqlite", "status.aimlabs")):
         g = info["games"][key]
         if g["path"] is None:
-            lines.append(f"  {t(label)}: {t('status.not_found')}")
+            lines.append(f"  {t(label)}: {t('status.not_found.' + key)}")
             if g["searched"]:
                 lines.append(f"    {t('status.searched', count=len(g['searched']))}")
                 lines += [f"      {p}" for p in g["searched"]]

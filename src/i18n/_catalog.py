@@ -883,10 +883,10 @@ CATALOG: dict[str, tuple[str, str]] = {
         "この PC は連携されていないため、解除するものはありません。",
     ),
     "unlink.done": (
-        "Unlinked: {endpoint} revoked this PC's sign-in and it was deleted from {kind} "
-        "({location}).",
-        "連携を解除しました: {endpoint} がこの PC のサインインを取り消し、{kind} ({location}) "
-        "から削除しました。",
+        "This PC is unlinked: {endpoint} no longer accepts its sign-in, and the sign-in was "
+        "removed from this PC ({kind}: {location}).",
+        "この PC の連携を解除しました。{endpoint} はこの PC のサインインをもう受け付けず、"
+        "サインイン情報もこの PC から削除しました ({kind}: {location})。",
     ),
     "unlink.already_revoked": (
         "The server had already stopped accepting this PC's sign-in; it was deleted from {kind} "
@@ -1294,6 +1294,7 @@ CATALOG: dict[str, tuple[str, str]] = {
     "ctl.counter.accepted": ("accepted by the server", "サーバーが受理"),
     "ctl.counter.rejected": ("rejected by the server", "サーバーが拒否"),
     "ctl.counter.retries": ("retries", "再試行"),
+    "ctl.counter.server_duplicates": ("already on the server", "サーバーに登録済み"),
     "ctl.token_valid": (
         "Device token: valid until {expires_at} ({days} days left); renewed automatically.",
         "デバイストークン: {expires_at} まで有効 (残り {days} 日)。自動で更新されます。",
@@ -1613,9 +1614,13 @@ CATALOG: dict[str, tuple[str, str]] = {
     "status.games": ("Game files:", "ゲームのファイル:"),
     "status.kovaaks": ("KovaaK's stats folder", "KovaaK's の stats フォルダー"),
     "status.aimlabs": ("Aim Lab database", "Aim Lab のデータベース"),
-    "status.not_found": (
-        "not found — set it with --kovaaks-csv-dir / --aimlabs-sqlite or in the config file",
-        "見つかりません。--kovaaks-csv-dir / --aimlabs-sqlite または設定ファイルで指定してください",
+    "status.not_found.kovaaks_csv_dir": (
+        "not found — give it with --kovaaks-csv-dir or kovaaks_csv_dir in the config file",
+        "見つかりません。--kovaaks-csv-dir または設定ファイルの kovaaks_csv_dir で指定してください",
+    ),
+    "status.not_found.aimlabs_sqlite": (
+        "not found — give it with --aimlabs-sqlite or aimlabs_sqlite in the config file",
+        "見つかりません。--aimlabs-sqlite または設定ファイルの aimlabs_sqlite で指定してください",
     ),
     "status.searched": ("searched {count} places:", "{count} か所を検索しました:"),
     "status.exists": ("exists", "あり"),

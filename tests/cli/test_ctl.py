@@ -395,8 +395,8 @@ def test_render_snapshot_in_english() -> None:
         "retries",
         "bytes_read",
     ]
-    # expires 2024-05-13T10:00Z, now 2024-05-01T11:05Z: 11 whole days and some hours left
-    assert t("ctl.token_valid", expires_at="2024-05-13T10:00:00Z", days=11) in lines
+    # expires 2024-05-13T10:00Z, now 2024-05-01T11:05Z: 11.96 days, which `status` rounds to 12
+    assert t("ctl.token_valid", expires_at="2024-05-13T10:00:00Z", days=12) in lines
     assert lines[-1] == t("ctl.last_delivery", at="2024-05-01T11:02:00Z")
 
 
@@ -408,7 +408,7 @@ def test_render_snapshot_in_japanese() -> None:
     assert "再起動: 2 回" in text
     assert "最後のエラー: The ingest API did not answer" in text
     assert "スキップした重複" in text
-    assert "残り 11 日" in text
+    assert "残り 12 日" in text  # 11.95 days: to the nearest day, as `status` counts
     assert "稼働時間 1:02:05" in text
 
 

@@ -51,8 +51,9 @@ def _text_settings(out: str) -> dict[str, tuple[str, str]]:
     """name -> (shown value, source label) from the text form."""
     rows: dict[str, tuple[str, str]] = {}
     names = "|".join(re.escape(s.name) for s in SETTINGS)
-    for m in re.finditer(rf"^  ({names}) +(.*)  \[(.*)\]$", out, re.M):
-        rows[m.group(1)] = (m.group(2), m.group(3))
+    for m in re.finditer(rf"^  ({names})  +(.*?)(?:  \[(.*)\])?$", out, re.M):
+        # an unset value has no source: "(not set)" alone
+        rows[m.group(1)] = (m.group(2), m.group(3) or t("status.source.unset"))
     return rows
 
 

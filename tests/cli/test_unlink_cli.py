@@ -53,7 +53,7 @@ async def test_unlink_revokes_on_the_server_then_forgets_and_twice_is_harmless(
             capsys.readouterr()
             assert await _main("unlink") == 0
             out, _ = capsys.readouterr()
-            assert f"Unlinked: {server.url} revoked this PC's sign-in" in out
+            assert f"This PC is unlinked: {server.url} no longer accepts its sign-in" in out
             assert (await server.ingest(token, [sample_record()])).status_code == 401
             assert not _token_file().exists()
             assert await _main("unlink") == 0
