@@ -60,7 +60,9 @@ def _kovaaks_records(folder: Path, tz: tzinfo, summary: DryRunSummary) -> Iterat
     try:
         names = sorted(e.name for e in os.scandir(folder) if e.is_file())
     except OSError as exc:
-        summary.quarantined.append((str(folder), t("export.folder_unreadable", error=exc)))
+        summary.quarantined.append(
+            (str(folder), t("export.folder_unreadable", error=exc.strerror or type(exc).__name__))
+        )
         return
     for name in names:
         if not is_stats_file_name(name):
@@ -70,7 +72,9 @@ def _kovaaks_records(folder: Path, tz: tzinfo, summary: DryRunSummary) -> Iterat
         try:
             data = path.read_bytes()
         except OSError as exc:
-            summary.quarantined.append((str(path), t("export.file_unreadable", error=exc)))
+            summary.quarantined.append(
+                (str(path), t("export.file_unreadable", error=exc.strerror or type(exc).__name__))
+            )
             continue
         summary.files_read += 1
         try:

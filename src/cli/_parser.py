@@ -20,6 +20,35 @@ __all__ = ["add_setting_flags", "build_parser", "positive_int"]
 SubParsers = "argparse._SubParsersAction[argparse.ArgumentParser]"
 
 
+# argparse asks gettext for each of its own words at the moment it prints them; mapping its
+# English text to our catalog makes usage lines and errors follow --lang like everything else.
+_ARGPARSE_WORDS = {
+    "usage: ": "argparse.usage",
+    "options": "argparse.options",
+    "positional arguments": "argparse.positional",
+    "show this help message and exit": "argparse.help",
+    "show program's version number and exit": "argparse.version",
+    "%(prog)s: error: %(message)s\n": "argparse.error",
+    "argument %(argument_name)s: %(message)s": "argparse.argument",
+    "the following arguments are required: %s": "argparse.required",
+    "invalid choice: %(value)r (choose from %(choices)s)": "argparse.invalid_choice",
+    "unrecognized arguments: %s": "argparse.unrecognized",
+    "expected one argument": "argparse.expected_one",
+    "invalid %(type)s value: %(value)r": "argparse.invalid_type",
+    "ambiguous option: %(option)s could match %(matches)s": "argparse.ambiguous",
+    "not allowed with argument %s": "argparse.not_allowed",
+    "ignored explicit argument %r": "argparse.ignored",
+}
+
+
+def _argparse_gettext(message: str) -> str:
+    key = _ARGPARSE_WORDS.get(message)
+    return t(key) if key is not None else message
+
+
+argparse._ = _argparse_gettext  # type: ignore[attr-defined]
+
+
 def positive_int(text: str) -> int:
     try:
         value = int(text)
@@ -109,7 +138,9 @@ def build_parser(
         epilog=t("help.epilog"),
         parents=[common],
     )
-    parser.add_argument("--version", action=_VerbatimVersion, version=version)
+    parser.add_argument(
+        "--version", action=_VerbatimVersion, version=version, help=t("argparse.version")
+    )
     sub = parser.add_subparsers(dest="command", metavar="COMMAND", title=t("help.commands"))
     sub.required = True
 

@@ -182,6 +182,28 @@ CATALOG: dict[str, tuple[str, str]] = {
         "Stop intake, finish in-flight batches, persist and exit.",
         "読み込みを止め、送信中のバッチを終えて保存し、終了します。",
     ),
+    # ---- argparse's own words (usage lines and errors), by its English text -----------------
+    "argparse.usage": ("usage: ", "使い方: "),
+    "argparse.options": ("options", "オプション"),
+    "argparse.positional": ("positional arguments", "位置引数"),
+    "argparse.help": ("show this help message and exit", "このヘルプを表示して終了する"),
+    "argparse.version": ("show program's version number and exit", "バージョンを表示して終了する"),
+    "argparse.error": ("%(prog)s: error: %(message)s\n", "%(prog)s: エラー: %(message)s\n"),
+    "argparse.argument": ("argument %(argument_name)s: %(message)s", "引数 %(argument_name)s: %(message)s"),
+    "argparse.required": ("the following arguments are required: %s", "次の引数が必要です: %s"),
+    "argparse.invalid_choice": (
+        "invalid choice: %(value)r (choose from %(choices)s)",
+        "使えない値です: %(value)r (%(choices)s から選んでください)",
+    ),
+    "argparse.unrecognized": ("unrecognized arguments: %s", "不明な引数です: %s"),
+    "argparse.expected_one": ("expected one argument", "値が 1 つ必要です"),
+    "argparse.invalid_type": ("invalid %(type)s value: %(value)r", "%(type)s の値として無効です: %(value)r"),
+    "argparse.ambiguous": (
+        "ambiguous option: %(option)s could match %(matches)s",
+        "オプションが曖昧です: %(option)s は %(matches)s のどれにも当てはまります",
+    ),
+    "argparse.not_allowed": ("not allowed with argument %s", "引数 %s とは同時に使えません"),
+    "argparse.ignored": ("ignored explicit argument %r", "指定された値 %r は使われません"),
     # ---- config ---------------------------------------------------------------------------
     "config.expected_int": ("a whole number (at least {minimum})", "{minimum} 以上の整数"),
     "config.expected_number": ("a number (at least {minimum})", "{minimum} 以上の数値"),

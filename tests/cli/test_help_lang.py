@@ -21,3 +21,12 @@ def test_every_setting_has_help_in_both_languages() -> None:
     for s in SETTINGS:
         en, ja = CATALOG["setting." + s.name]
         assert en and ja and en != ja
+
+
+def test_usage_errors_follow_the_language(capsys: pytest.CaptureFixture[str]) -> None:
+    assert main(["--lang", "ja", "link"]) == 2
+    err = capsys.readouterr().err
+    assert "使い方: " in err
+    assert "次の引数が必要です: --code" in err
+    assert main(["--lang", "en", "link"]) == 2
+    assert "the following arguments are required: --code" in capsys.readouterr().err
