@@ -453,6 +453,13 @@ CATALOG: dict[str, tuple[str, str]] = {
         "KovaaK's の統計ファイルではないか、壊れています。aimcoach はこのファイルを"
         "飛ばします。KovaaK's のファイルでなければ stats フォルダーから移動してください。",
     ),
+    "kovaaks.truncated_line": (
+        "{file} ends in the middle of a line: it was cut off while being saved. If KovaaK's is "
+        "still writing it, aimcoach reads it again once it changes; otherwise the run cannot be "
+        "recovered and you can delete the file.",
+        "{file} は行の途中で終わっています。保存中に途切れたファイルです。KovaaK's がまだ書き込み中なら、"
+        "変更後に aimcoach が読み直します。そうでなければこのプレイは復元できないため、削除してもかまいません。",
+    ),
     "kovaaks.truncated": (
         '{file} ends before its summary is complete (the line "{missing}" is missing): it was '
         "cut off while being saved. If KovaaK's is still writing it, aimcoach reads it again "

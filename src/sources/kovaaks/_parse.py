@@ -272,6 +272,21 @@ def _raw_json(file: str, content: _Content, summary_text: Mapping[str, str]) -> 
     return raw
 
 
+def _check_complete(content: _Content, file: str) -> None:
+    """Refuse a file that stops before its end, so a half-written file never becomes a record
+    (the finished file would be read again and give a second record of the same run).
+
+    Every game version ends the file with the settings block and a newline: 1.0.8 and 2.0.1 end
+    with ``Crosshair Color:``, 2.0.3 and later with ``Resolution Scale`` after ``Resolution``
+    (all 16 real samples in shared/samples, checked by hand).
+    """
+    settings = content.other
+    if "Crosshair Color" not in settings:
+        raise KovaaksParseError("kovaaks.truncated", file=file, missing="Crosshair Color:")
+    if "Resolution" in settings and "Resolution Scale" not in settings:
+        raise KovaaksParseError("kovaaks.truncated", file=file, missing="Resolution Scale")
+
+
 def parse_stats_file(data: bytes, name: str, tz: tzinfo, *, source_key: str = "") -> Record:
     """Parse one stats file; see the package docstring. Raises only :class:`KovaaksParseError`."""
     parsed = parse_stats_name(name)
@@ -288,9 +303,12 @@ def parse_stats_file(data: bytes, name: str, tz: tzinfo, *, source_key: str = ""
         raise KovaaksParseError("kovaaks.empty", file=file)
     content = _scan(text, file)
     summary = content.summary
-    for required in ("Score", "Scenario"):
+    if not text.endswith("\n"):
+        raise KovaaksParseError("kovaaks.truncated_line", file=file)
+    for required in ("Score", "Scenario", "Game Version"):
         if required not in summary:
             raise KovaaksParseError("kovaaks.truncated", file=file, missing=required + ":")
+    _check_complete(content, file)
     if not content.weapons:
         raise KovaaksParseError("kovaaks.no_weapon_table", file=file)
 
