@@ -83,17 +83,21 @@ class WorkerConfig:
     """Pause after the first failed read; doubles after each further one."""
     max_file_bytes: int = 8 * 1024 * 1024
     """Larger "stats files" are quarantined unread (the real ones are a few KB)."""
-    busy_attempts: int = 4
-    """Reads of a locked Aim Lab database per change, before leaving it for the next change."""
+    busy_attempts: int | None = 4
+    """Reads of a locked Aim Lab database per change, before leaving it for the next change.
+    None: keep trying (``run``: the rows would otherwise wait for the game's next write)."""
     busy_backoff_s: float = 1.0
     """Pause after the first busy read; doubles after each further one."""
+    busy_backoff_max_s: float = 30.0
+    """The longest pause between two reads of a locked database."""
     sqlite_busy_timeout_s: float = 0.8
     """Passed to ``read_new``: how long SQLite itself waits on the game's lock per try."""
     sqlite_retries: int = 5
     """Passed to ``read_new``: its own quick retries within one attempt."""
 
     def __post_init__(self) -> None:
-        if self.read_attempts < 1 or self.busy_attempts < 1 or self.max_file_bytes < 1:
+        busy_ok = self.busy_attempts is None or self.busy_attempts >= 1
+        if self.read_attempts < 1 or not busy_ok or self.max_file_bytes < 1:
             raise ValueError("WorkerConfig attempts and max_file_bytes must be at least 1")
         if self.read_backoff_s < 0 or self.busy_backoff_s < 0 or self.sqlite_retries < 0:
             raise ValueError("WorkerConfig backoffs and retries must not be negative")
@@ -334,15 +338,17 @@ class _Worker:
             retries=config.sqlite_retries,
         )
         delay = config.busy_backoff_s
-        for attempt in range(1, config.busy_attempts + 1):
+        attempt = 0
+        while True:
+            attempt += 1
             try:
                 return await self._run_sync(read)
             except AimlabsBusyError:
-                if attempt == config.busy_attempts:
+                if config.busy_attempts is not None and attempt >= config.busy_attempts:
                     break
                 self._stats.aimlabs_busy_retries += 1
                 await trio.sleep(delay)
-                delay *= 2
+                delay = min(delay * 2, config.busy_backoff_max_s)
             except SourceError as exc:
                 await self._db_problem(db_path, cursor, str(exc))
                 return None

@@ -35,7 +35,12 @@ from aimcoach.actors.aimlabs_watcher import aimlabs_watcher
 from aimcoach.actors.deduper import DeduperStats, deduper
 from aimcoach.actors.kovaaks_watcher import kovaaks_watcher
 from aimcoach.actors.oneshot import aimlabs_once, kovaaks_scan_once
-from aimcoach.actors.parser_worker import AimlabsReadGate, WorkerStats, parser_worker
+from aimcoach.actors.parser_worker import (
+    AimlabsReadGate,
+    WorkerConfig,
+    WorkerStats,
+    parser_worker,
+)
 from aimcoach.actors.record_filter import FilterStats, RecordFilter, record_filter
 from aimcoach.actors.sender import DeliveryIncomplete, SenderConfig, SenderStats, sender
 from aimcoach.actors.status_server import StatusSnapshot, TokenStatus, status_server
@@ -201,6 +206,9 @@ def _specs(
             )
 
     gate = AimlabsReadGate()
+    # A locked Aim Lab database: `run` keeps trying (the game may not write again for a long
+    # time); a one-shot command gives up after a few tries and says so in its summary.
+    worker_config = WorkerConfig() if config.once else WorkerConfig(busy_attempts=None)
     limiter = trio.CapacityLimiter(max(1, config.workers))
     for i in range(config.workers):
         specs.append(
@@ -213,6 +221,7 @@ def _specs(
                     "stats": stats.workers,
                     "aimlabs_gate": gate,
                     "limiter": limiter,
+                    "config": worker_config,
                 },
                 channels={"receive": intake_recv, "send": parsed_send},
                 phase=1,

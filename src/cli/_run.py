@@ -176,7 +176,10 @@ def _summary(stats: PipelineStats, out: TextIO) -> int:
         ),
         file=out,
     )
-    problems = pending > 0 or c["quarantined"] > 0 or c["rejected"] > 0
+    busy = stats.workers.aimlabs_gave_up
+    problems = pending > 0 or c["quarantined"] > 0 or c["rejected"] > 0 or busy > 0
+    if busy:
+        print(t("run.aimlabs_busy_hint"), file=out)
     if c["quarantined"]:
         print(t("run.quarantined_hint"), file=out)
     if c["rejected"]:

@@ -1196,6 +1196,12 @@ CATALOG: dict[str, tuple[str, str]] = {
         "サーバーは {accepted} 件を受理、{server_duplicates} 件は登録済み、{rejected} 件を拒否。"
         "{quarantined} 件を除外、{pending} 件が保留中です。",
     ),
+    "run.aimlabs_busy_hint": (
+        "The Aim Lab database stayed locked (is Aim Lab saving right now?), so its newest runs "
+        "were not read this time. Nothing is lost: they are read on the next run.",
+        "Aim Lab のデータベースがロックされたままだったため (Aim Lab が保存中かもしれません)、"
+        "最新のプレイを今回は読み込めませんでした。失われてはいません。次回の実行で読み込みます。",
+    ),
     "run.quarantined_hint": (
         "Some inputs could not be read; `aimcoach ctl status` or the log names each with the "
         "reason. Fix or remove them; everything else was delivered.",

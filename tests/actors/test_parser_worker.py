@@ -480,6 +480,35 @@ async def test_busy_database_is_left_for_the_next_change_and_others_keep_flowing
     assert p.stats.last_error == t("worker.aimlabs_busy", path=str(db), attempts=4)
 
 
+async def test_run_keeps_trying_a_locked_database_until_it_is_released(
+    locked_db: tuple[Path, sqlite3.Connection], autojump_clock: trio.testing.MockClock
+) -> None:
+    # `run` uses busy_attempts=None: a lock held far longer than a one-shot command would wait
+    # must not leave the rows for the game's next write.
+    db, game = locked_db
+    forever = WorkerConfig(
+        busy_attempts=None,
+        busy_backoff_s=1.0,
+        busy_backoff_max_s=30.0,
+        sqlite_busy_timeout_s=0.01,
+        sqlite_retries=0,
+    )
+    with trio.fail_after(600):
+        async with pipeline(config=forever, virtual_time=True) as p:
+            start = trio.current_time()
+            await p.send.send(AimlabsChanged(str(db)))
+            await until(lambda: p.stats.aimlabs_busy_retries >= 10)
+            game.execute("ROLLBACK")
+            first = await p.result()
+            waited = trio.current_time() - start
+            assert isinstance(first, AimlabsRead)
+            reads = [first, *await p.reads_until_quiet()]
+    assert tasks(reads) == ["task1", "task2", "task3"]
+    # pauses 1, 2, 4, 8, 16, then capped at 30: ten of them are at least 1+2+4+8+16+5*30
+    assert waited >= 181
+    assert p.stats.aimlabs_gave_up == 0
+
+
 async def test_changes_to_one_database_are_read_one_at_a_time(
     locked_db: tuple[Path, sqlite3.Connection], autojump_clock: trio.testing.MockClock
 ) -> None:
