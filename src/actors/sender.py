@@ -36,6 +36,7 @@ import trio
 
 from aimcoach.auth import TokenSource
 from aimcoach.errors import ConfigError, RelinkNeededError, TransportError
+from aimcoach.i18n import t
 from aimcoach.messages import Provider, Record
 from aimcoach.state import AsyncState, PendingBatch, encode_record
 from aimcoach.transport import (
@@ -86,6 +87,9 @@ class SenderConfig:
     max_retries: int | None = None  # failed attempts after the first, per batch
     key_prefix: str = ""
     relink_poll_s: float = 5.0
+    # A one-shot command gives up (everything kept) rather than wait longer than this for one
+    # retry, e.g. a Retry-After of an hour; None: wait as long as the server asks (``run``).
+    max_wait_s: float | None = None
 
     def __post_init__(self) -> None:
         checks: tuple[tuple[str, object, bool, str], ...] = (
@@ -324,6 +328,10 @@ class _Sender:
             if limit is not None and failures > limit:
                 self._give_up(outcome.reason)
             delay = self._backoff.delay(failures - 1, outcome.retry_after)
+            if self._config.max_wait_s is not None and delay > self._config.max_wait_s:
+                self._give_up(
+                    t("sender.wait_too_long", seconds=round(delay), reason=outcome.reason)
+                )
             _log.warning(
                 "batch_retry",
                 key=batch.key,

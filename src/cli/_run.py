@@ -32,9 +32,11 @@ from aimcoach.i18n import t
 from aimcoach.state import AsyncState
 from aimcoach.transport import IngestClient
 
-__all__ = ["ONCE_MAX_RETRIES", "pipeline_config", "run_command"]
+__all__ = ["ONCE_MAX_RETRIES", "ONCE_MAX_WAIT_S", "pipeline_config", "run_command"]
 
 ONCE_MAX_RETRIES = 3
+# Longer than the backoff's third pause (8 s ± jitter), short enough for a person to wait.
+ONCE_MAX_WAIT_S = 60.0
 _LOG_EVERY_S = 10.0
 
 _log = structlog.get_logger("aimcoach.run")
@@ -68,6 +70,7 @@ def pipeline_config(args: argparse.Namespace, settings: Settings, *, once: bool)
             rate_per_s=settings.rate_per_s,
             rate_burst=settings.rate_burst,
             max_retries=ONCE_MAX_RETRIES if once else None,
+            max_wait_s=ONCE_MAX_WAIT_S if once else None,
             key_prefix=args.idempotency_key or "",
         ),
         filter=rule,

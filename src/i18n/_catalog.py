@@ -1124,6 +1124,10 @@ CATALOG: dict[str, tuple[str, str]] = {
         "トークンを更新しても取り込み API がデバイストークンを受け付けませんでした。記録は"
         "保持され、aimcoach が後で再試行します。続く場合は `aimcoach link` をやり直してください。",
     ),
+    "sender.wait_too_long": (
+        "the server asked to wait {seconds} seconds before trying again ({reason}).",
+        "サーバーから再試行まで {seconds} 秒待つよう求められました ({reason})。",
+    ),
     "sender.delivery_incomplete": (
         "{pending} records could not be delivered this time: {reason} "
         "They are kept and will be sent on the next run.",

@@ -636,6 +636,19 @@ async def test_exhausted_retries_leave_everything_pending_and_report(
     assert (counts.pending, counts.batched, counts.pending_batches) == (3, 2, 1)
 
 
+async def test_a_one_shot_run_does_not_wait_out_an_hour_long_retry_after(
+    state: AsyncState, autojump_clock: trio.testing.MockClock
+) -> None:
+    api = FakeAPI(script=[status(429, headers={"Retry-After": "3600"})])
+    start = trio.current_time()
+    with trio.fail_after(CEILING), pytest.raises(DeliveryIncomplete) as info:
+        await run_sender(state, api, (rec(1),), max_retries=3, max_wait_s=60.0)
+    assert trio.current_time() - start < 60  # virtual time: it gave up instead of sleeping
+    assert len(api.sent) == 1
+    assert "3600 seconds" in str(info.value)
+    assert (await state.counts()).batched == 1  # kept, with its key, for the next run
+
+
 async def test_relink_needed_in_a_one_shot_run_stops_at_once(
     state: AsyncState, autojump_clock: trio.testing.MockClock
 ) -> None:
