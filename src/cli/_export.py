@@ -16,10 +16,11 @@ from datetime import UTC, datetime, tzinfo
 from pathlib import Path
 from typing import TextIO
 
+from aimcoach.actors.parser_worker import WorkerConfig
 from aimcoach.config import Settings
 from aimcoach.config._timezone import resolve_timezone
 from aimcoach.errors import ConfigError
-from aimcoach.i18n import t
+from aimcoach.i18n import printable, t
 from aimcoach.messages import Record
 from aimcoach.sources.aimlabs import AimlabsCursor, AimlabsError, read_new
 from aimcoach.sources.kovaaks import KovaaksParseError, is_stats_file_name, parse_stats_file
@@ -56,9 +57,24 @@ def _taken_at(record: Record) -> datetime:
     return datetime.fromisoformat(record.taken_at.replace("Z", "+00:00"))
 
 
+def _list_files(folder: Path) -> list[str]:
+    """Names of the regular files in ``folder``, sorted; an odd entry (a symlink loop, a
+    vanished file) is skipped, as the watcher skips it. Raises OSError for the folder."""
+    names: list[str] = []
+    with os.scandir(folder) as it:
+        for entry in it:
+            try:
+                if entry.is_file():
+                    names.append(entry.name)
+            except OSError:
+                continue
+    return sorted(names)
+
+
 def _kovaaks_records(folder: Path, tz: tzinfo, summary: DryRunSummary) -> Iterator[Record]:
+    limit = WorkerConfig().max_file_bytes  # the same limit the parser workers apply
     try:
-        names = sorted(e.name for e in os.scandir(folder) if e.is_file())
+        names = _list_files(folder)
     except OSError as exc:
         summary.quarantined.append(
             (str(folder), t("export.folder_unreadable", error=exc.strerror or type(exc).__name__))
@@ -70,6 +86,12 @@ def _kovaaks_records(folder: Path, tz: tzinfo, summary: DryRunSummary) -> Iterat
             continue
         path = folder / name
         try:
+            size = path.stat().st_size
+            if size > limit:
+                summary.quarantined.append(
+                    (str(path), t("worker.too_large", path=str(path), size=size, limit=limit))
+                )
+                continue
             data = path.read_bytes()
         except OSError as exc:
             summary.quarantined.append(
@@ -138,5 +160,6 @@ def dry_run(args: argparse.Namespace, settings: Settings, out: TextIO | None = N
         file=sys.stderr,
     )
     for source, reason in summary.quarantined:
-        print(t("export.quarantined_line", source=source, reason=reason), file=sys.stderr)
+        line = t("export.quarantined_line", source=source, reason=reason)
+        print(printable(line), file=sys.stderr)
     return 1 if summary.quarantined else 0

@@ -47,6 +47,13 @@ def pipeline_config(args: argparse.Namespace, settings: Settings, *, once: bool)
     aimlabs = settings.aimlabs_sqlite if wants(settings, "aimlabs") else None
     if kovaaks is None and aimlabs is None:
         raise ConfigError("export.nothing_to_read")
+    if kovaaks is not None:
+        # `run` waits for a folder that does not exist yet (KovaaK's makes it on its first
+        # run); a one-shot command has nothing to wait for, and a file is never a folder.
+        if kovaaks.exists() and not kovaaks.is_dir():
+            raise ConfigError("run.not_a_folder", path=str(kovaaks))
+        if once and not kovaaks.exists():
+            raise ConfigError("run.folder_missing", path=str(kovaaks))
     since = parse_since(args.since)
     rule = (
         RecordFilter(since=since, max_records=args.max_records)

@@ -101,7 +101,10 @@ def _expected(s: Setting) -> str:
         return "true | false"
     if s.kind in ("int", "float"):
         key = "config.expected_int" if s.kind == "int" else "config.expected_number"
-        return t(key, minimum=f"{s.minimum:g}" if s.minimum is not None else "-")
+        low = f"{s.minimum:g}" if s.minimum is not None else "-"
+        if s.maximum is not None:
+            return t(key + "_range", minimum=low, maximum=f"{s.maximum:g}")
+        return t(key, minimum=low)
     return t("config.expected_" + ("text" if s.kind in ("str", "secret") else s.kind))
 
 
@@ -130,7 +133,8 @@ def _convert(s: Setting, raw: Any, origin: str) -> Any:
             raise bad() from None
         if s.kind == "int" and isinstance(raw, float):
             raise bad()
-        if not math.isfinite(num) or (s.minimum is not None and num < s.minimum):
+        too_big = s.maximum is not None and num > s.maximum
+        if not math.isfinite(num) or (s.minimum is not None and num < s.minimum) or too_big:
             raise bad()
         return num
     if not isinstance(raw, str) or (raw == "" and s.kind != "str"):

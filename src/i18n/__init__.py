@@ -22,6 +22,7 @@ __all__ = [
     "Language",
     "detect_language",
     "get_language",
+    "printable",
     "set_language",
     "t",
 ]
@@ -95,3 +96,18 @@ def detect_language(cli: str | None = None, env: Mapping[str, str] | None = None
         if lang is not None:
             return lang
     return "en"
+
+
+def printable(text: str) -> str:
+    """``text`` safe for a terminal: control characters (an escape sequence hidden in a file
+    name, a stray carriage return) are shown as ``\\xNN`` instead of acting on the screen."""
+    if text.isprintable():
+        return text
+    return "".join(
+        c
+        if c.isprintable() or c == "\n"
+        else f"\\x{ord(c):02x}"
+        if ord(c) < 256
+        else f"\\u{ord(c):04x}"
+        for c in text
+    )

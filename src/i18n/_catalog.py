@@ -206,6 +206,14 @@ CATALOG: dict[str, tuple[str, str]] = {
     "argparse.ignored": ("ignored explicit argument %r", "指定された値 %r は使われません"),
     # ---- config ---------------------------------------------------------------------------
     "config.expected_int": ("a whole number (at least {minimum})", "{minimum} 以上の整数"),
+    "config.expected_int_range": (
+        "a whole number from {minimum} to {maximum}",
+        "{minimum} 以上 {maximum} 以下の整数",
+    ),
+    "config.expected_number_range": (
+        "a number from {minimum} to {maximum}",
+        "{minimum} 以上 {maximum} 以下の数値",
+    ),
     "config.expected_number": ("a number (at least {minimum})", "{minimum} 以上の数値"),
     "config.expected_text": ("text", "文字列"),
     "config.expected_path": ("a path", "パス"),
@@ -1199,6 +1207,18 @@ CATALOG: dict[str, tuple[str, str]] = {
         "完了: stats ファイル {files} 件を読み、レコード {records} 件 (新規 {new} 件、既知 {known} 件)。"
         "サーバーは {accepted} 件を受理、{server_duplicates} 件は登録済み、{rejected} 件を拒否。"
         "{quarantined} 件を除外、{pending} 件が保留中です。",
+    ),
+    "run.not_a_folder": (
+        "The KovaaK's stats folder {path} is a file, not a folder. Give the `stats` folder "
+        "itself with --kovaaks-csv-dir (it holds the `… Stats.csv` files).",
+        "KovaaK's の stats フォルダー {path} はファイルです。--kovaaks-csv-dir には "
+        "`… Stats.csv` が入っている `stats` フォルダーそのものを指定してください。",
+    ),
+    "run.folder_missing": (
+        "The KovaaK's stats folder {path} does not exist. Check the path given with "
+        "--kovaaks-csv-dir (or leave it out: `aimcoach status` shows the folder found by itself).",
+        "KovaaK's の stats フォルダー {path} がありません。--kovaaks-csv-dir のパスを確認してください "
+        "(省略すると自動で探します。`aimcoach status` で確認できます)。",
     ),
     "run.aimlabs_busy_hint": (
         "The Aim Lab database stayed locked (is Aim Lab saving right now?), so its newest runs "

@@ -136,3 +136,22 @@ def test_real_samples_give_14_kovaaks_and_394_aimlab_records(
     assert len({r["digest"] for r in records}) == 408
     _, again, _ = _export(capsys, *args)
     assert [r["digest"] for r in again] == [r["digest"] for r in records]
+
+
+def test_odd_entries_and_huge_files_are_handled_like_the_pipeline_does(
+    capsys: pytest.CaptureFixture[str], tmp_path: Path
+) -> None:
+    folder = tmp_path / "stats"
+    shutil.copytree(EXAMPLES / "kovaaks", folder)
+    loop = folder / "Loop - Challenge - 2025.02.01-10.00.00 Stats.csv"
+    loop.symlink_to(loop)  # a symlink loop: skipped, the other files still read
+    huge = folder / "\x1b[31mHuge - Challenge - 2025.02.01-10.00.01 Stats.csv"
+    with huge.open("wb") as f:
+        f.truncate(9 * 1024 * 1024)  # past the parser workers' 8 MiB limit
+    code, records, err = _export(capsys, "--kovaaks-csv-dir", str(folder), "--provider", "kovaaks")
+    assert code == 1
+    assert len(records) == 8
+    assert "1 set aside" in err
+    assert "far larger than any KovaaK's stats file" in err
+    assert "\x1b" not in err  # the escape sequence in the name is shown, not obeyed
+    assert "\\x1b[31mHuge" in err

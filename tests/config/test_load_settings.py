@@ -75,7 +75,7 @@ LAYERS = [
         Path("/cli/stats"),
     ),
     Layers("workers", 2, "3", 3, "5", 5, "7", 7),
-    Layers("linger_s", 2.0, "3.5", 3.5, "1.5", 1.5, "0.25", 0.25),
+    Layers("linger_s", 0.5, "3.5", 3.5, "1.5", 1.5, "0.25", 0.25),
     Layers("force_polling", False, "true", True, "false", False, "yes", True),
     Layers("provider", "all", '"aimlabs"', "aimlabs", "kovaaks", "kovaaks", "AIMLABS", "aimlabs"),
     Layers(
@@ -242,10 +242,11 @@ def _error(tmp_path: Path, **kwargs: Any) -> ConfigError:
 @pytest.mark.parametrize(
     ("toml", "key", "expected"),
     [
-        ('workers = "many"', "workers", "a whole number (at least 1)"),
-        ("workers = 0", "workers", "a whole number (at least 1)"),
-        ("workers = 2.5", "workers", "a whole number (at least 1)"),
-        ("workers = true", "workers", "a whole number (at least 1)"),
+        ('workers = "many"', "workers", "a whole number from 1 to 32"),
+        ("workers = 0", "workers", "a whole number from 1 to 32"),
+        ("workers = 2.5", "workers", "a whole number from 1 to 32"),
+        ("workers = true", "workers", "a whole number from 1 to 32"),
+        ("workers = 100000", "workers", "a whole number from 1 to 32"),
         ('linger_s = "soon"', "linger_s", "a number (at least 0)"),
         ("linger_s = -1.0", "linger_s", "a number (at least 0)"),
         ("linger_s = nan", "linger_s", "a number (at least 0)"),
@@ -272,7 +273,7 @@ def test_a_bad_value_in_the_environment_names_the_variable(tmp_path: Path) -> No
     text = str(_error(tmp_path, env={"AIMCOACH_WORKERS": "lots"}))
     assert "AIMCOACH_WORKERS" in text
     assert "'lots'" in text
-    assert "a whole number (at least 1)" in text
+    assert "a whole number from 1 to 32" in text
 
 
 def test_a_bad_value_on_the_command_line_names_the_flag(tmp_path: Path) -> None:

@@ -69,6 +69,7 @@ def test_public_surface() -> None:
         "Language",
         "detect_language",
         "get_language",
+        "printable",
         "set_language",
         "t",
     ]
