@@ -27,14 +27,16 @@ from aimcoach.cli._ctl import runtime_dir
 from aimcoach.cli._export import dry_run, parse_since, wants
 from aimcoach.config import Settings
 from aimcoach.config._timezone import resolve_timezone
-from aimcoach.errors import ConfigError
+from aimcoach.errors import ConfigError, StateError
 from aimcoach.i18n import t
 from aimcoach.state import AsyncState
+from aimcoach.state._lock import StateLock
 from aimcoach.transport import IngestClient
 
 __all__ = ["ONCE_MAX_RETRIES", "ONCE_MAX_WAIT_S", "pipeline_config", "run_command"]
 
 ONCE_MAX_RETRIES = 3
+SIGN_IN_LOCK = "agent.lock"  # in the data folder, beside the token file
 # Longer than the backoff's third pause (8 s ± jitter), short enough for a person to wait.
 ONCE_MAX_WAIT_S = 60.0
 _LOG_EVERY_S = 10.0
@@ -204,6 +206,28 @@ def run_command(args: argparse.Namespace, settings: Settings) -> int:
         return dry_run(args, settings)
     once = args.command == "export" or bool(getattr(args, "once", False))
     config = pipeline_config(args, settings, once=once)
+    # Two agents refreshing one sign-in would each rotate the refresh token and the server
+    # would revoke the device (reuse of a replaced refresh token), so one sign-in, one agent,
+    # even when the two use different state folders.
+    sign_in = None
+    if not settings.api_token:
+        try:
+            settings.data_dir.mkdir(parents=True, exist_ok=True, mode=0o700)
+        except OSError as exc:
+            raise StateError(
+                "state.dir_unusable", directory=str(settings.data_dir), detail=exc.strerror
+            ) from exc
+        sign_in = StateLock(settings.data_dir, filename=SIGN_IN_LOCK, held_key="run.sign_in_in_use")
+    try:
+        return _run_locked(args, settings, once=once, config=config)
+    finally:
+        if sign_in is not None:
+            sign_in.release()
+
+
+def _run_locked(
+    args: argparse.Namespace, settings: Settings, *, once: bool, config: PipelineConfig
+) -> int:
     store, settings = _token_store(settings)
     stats = PipelineStats()
     progress = _Progress(sys.stderr)

@@ -1208,6 +1208,12 @@ CATALOG: dict[str, tuple[str, str]] = {
         "サーバーは {accepted} 件を受理、{server_duplicates} 件は登録済み、{rejected} 件を拒否。"
         "{quarantined} 件を除外、{pending} 件が保留中です。",
     ),
+    "run.sign_in_in_use": (
+        "Another aimcoach run is already using this PC's sign-in (data folder {directory}). "
+        "Only one may run at a time; stop the other with `aimcoach ctl stop`.",
+        "別の aimcoach run がこの PC のサインイン (データフォルダー {directory}) を使用中です。"
+        "同時に実行できるのは 1 つだけです。もう一方を `aimcoach ctl stop` で停止してください。",
+    ),
     "run.not_a_folder": (
         "The KovaaK's stats folder {path} is a file, not a folder. Give the `stats` folder "
         "itself with --kovaaks-csv-dir (it holds the `… Stats.csv` files).",

@@ -57,8 +57,12 @@ def _unlock(fd: int) -> None:
 class StateLock:
     """Holds the lock from construction until :meth:`release`."""
 
-    def __init__(self, directory: Path) -> None:
-        self.path = directory / LOCK_FILENAME
+    def __init__(
+        self, directory: Path, *, filename: str = LOCK_FILENAME, held_key: str = "state.locked"
+    ) -> None:
+        """``filename`` and ``held_key`` (the message when another process holds it) let the
+        same lock guard other shared things, such as the sign-in in the data folder."""
+        self.path = directory / filename
         try:
             fd = os.open(self.path, os.O_RDWR | os.O_CREAT, 0o600)
         except OSError as exc:
@@ -77,7 +81,7 @@ class StateLock:
             ) from exc
         if not locked:
             os.close(fd)
-            raise StateError("state.locked", directory=str(directory))
+            raise StateError(held_key, directory=str(directory))
         self._fd: int | None = fd
 
     def release(self) -> None:

@@ -95,10 +95,20 @@ async def test_second_run_is_refused_and_the_first_stays_reachable(
             await agent.ready()
             before = read_runtime_file(world.state_dir)
             assert before is not None
-            # Two senders on one outbox could put the same records in two batches.
+            # Two senders on one outbox could put the same records in two batches, and two
+            # agents on one sign-in would revoke it: the second is refused before either.
             second = await world.run_once()
             assert second.returncode == 1
-            assert t("state.locked", directory=str(world.state_dir)) in second.stderr.decode()
+            data_dir = world.root / "data"
+            assert t("run.sign_in_in_use", directory=str(data_dir)) in second.stderr.decode()
+            # With its own state folder but the same sign-in, it is refused all the same.
+            other = await world.run_once(AIMCOACH_STATE_DIR=str(world.root / "other-state"))
+            assert other.returncode == 1
+            assert t("run.sign_in_in_use", directory=str(data_dir)) in other.stderr.decode()
+            # With its own sign-in too, only the shared state folder stops it.
+            third = await world.run_once(AIMCOACH_DATA_DIR=str(world.root / "other-data"))
+            assert third.returncode == 1
+            assert t("state.locked", directory=str(world.state_dir)) in third.stderr.decode()
             # The second one never took over the control file: ctl still reaches the first.
             assert read_runtime_file(world.state_dir) == before
             status = await world.ctl_status_json()
