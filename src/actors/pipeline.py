@@ -47,7 +47,7 @@ from aimcoach.actors.status_server import StatusSnapshot, TokenStatus, status_se
 from aimcoach.actors.supervisor import ActorSpec, Supervisor
 from aimcoach.actors.token_refresher import TokenRefresherStats, token_refresher
 from aimcoach.auth import TokenManager, TokenSource
-from aimcoach.errors import AimcoachError, StateError
+from aimcoach.errors import AimcoachError, AuthError, StateError
 from aimcoach.messages import AimlabsChanged, ParseResult, Record, StatsFileReady
 from aimcoach.state import AsyncState, StateCounts
 from aimcoach.transport import IngestClient
@@ -268,8 +268,9 @@ def _specs(
             },
             channels={"receive": records_recv},
             phase=1,
-            # --once gives up on a batch after its retries: that ends the run, not a restart.
-            fatal=(DeliveryIncomplete,),
+            # --once gives up on a batch after its retries, and a refused --api-token stays
+            # refused: both end the run with their own message, not a round of restarts.
+            fatal=(DeliveryIncomplete, AuthError),
         )
     )
     if manager is not None:
