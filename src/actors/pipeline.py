@@ -48,7 +48,7 @@ from aimcoach.actors.supervisor import ActorSpec, Supervisor
 from aimcoach.actors.token_refresher import TokenRefresherStats, token_refresher
 from aimcoach.auth import TokenManager, TokenSource
 from aimcoach.errors import AimcoachError, AuthError, StateError
-from aimcoach.messages import AimlabsChanged, ParseResult, Record, StatsFileReady
+from aimcoach.messages import AimlabsChanged, ParseResult, Quarantined, Record, StatsFileReady
 from aimcoach.state import AsyncState, StateCounts
 from aimcoach.transport import IngestClient
 
@@ -96,6 +96,8 @@ class PipelineStats:
     sender: SenderStats = field(default_factory=SenderStats)
     refresher: TokenRefresherStats = field(default_factory=TokenRefresherStats)
     counts: StateCounts | None = None
+    # the newest inputs set aside during this run, with their reasons (filled at the end)
+    problems: list[Quarantined] = field(default_factory=list)
     intake: int = 0  # messages handed to the workers by one-shot intake
 
     def count_intake(self) -> None:
@@ -375,6 +377,8 @@ async def run_pipeline(
             raise leaves[0] from group
         raise
     stats.counts = await state.counts()
+    if stats.deduper.quarantined:
+        stats.problems = await state.quarantined(limit=min(stats.deduper.quarantined, 20))
     if on_tick is not None:
         on_tick(stats)
     _log.debug("pipeline_done", seconds=round(time.monotonic() - started, 3), **stats.counters())

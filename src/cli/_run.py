@@ -28,7 +28,7 @@ from aimcoach.cli._export import dry_run, parse_since, wants
 from aimcoach.config import Settings
 from aimcoach.config._timezone import resolve_timezone
 from aimcoach.errors import ConfigError, StateError
-from aimcoach.i18n import t
+from aimcoach.i18n import printable, t
 from aimcoach.state import AsyncState
 from aimcoach.state._lock import StateLock
 from aimcoach.transport import IngestClient
@@ -193,6 +193,9 @@ def _summary(stats: PipelineStats, out: TextIO) -> int:
     if busy:
         print(t("run.aimlabs_busy_hint"), file=out)
     if c["quarantined"]:
+        for problem in stats.problems:
+            line = t("export.quarantined_line", source=problem.source, reason=problem.reason)
+            print(printable(line), file=out)
         print(t("run.quarantined_hint"), file=out)
     if c["rejected"]:
         print(t("run.rejected_hint"), file=out)

@@ -1233,10 +1233,10 @@ CATALOG: dict[str, tuple[str, str]] = {
         "最新のプレイを今回は読み込めませんでした。失われてはいません。次回の実行で読み込みます。",
     ),
     "run.quarantined_hint": (
-        "Some inputs could not be read; `aimcoach ctl status` or the log names each with the "
-        "reason. Fix or remove them; everything else was delivered.",
-        "読み込めない入力がありました。`aimcoach ctl status` またはログに理由が出ています。"
-        "修正するか削除してください。それ以外は送信済みです。",
+        "The inputs above could not be read (the reasons say why). Fix or remove them; "
+        "everything else was delivered. They are read again once they change.",
+        "上記の入力は読み込めませんでした (理由を参照してください)。修正するか削除してください。"
+        "それ以外は送信済みです。変更されると再度読み込みます。",
     ),
     "run.rejected_hint": (
         "The server refused some records as invalid; they are kept with the reason and will "

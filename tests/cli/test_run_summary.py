@@ -42,3 +42,16 @@ def test_pending_records_are_exit_1() -> None:
     assert _summary(PipelineStats(counts=_counts(pending=3)), out) == 1
     assert "3 still pending" in out.getvalue()
     assert t("run.pending_hint") in out.getvalue()
+
+
+def test_inputs_set_aside_are_listed_with_their_reasons() -> None:
+    from aimcoach.messages import Quarantined
+
+    stats = PipelineStats(counts=_counts())
+    stats.deduper.quarantined = 1
+    stats.problems = [Quarantined("/stats/Broken\x1b[2J Stats.csv", "it is empty")]
+    out = io.StringIO()
+    assert _summary(stats, out) == 1
+    text = out.getvalue()
+    assert "/stats/Broken\\x1b[2J Stats.csv: it is empty" in text  # shown, never obeyed
+    assert t("run.quarantined_hint") in text
