@@ -12,14 +12,20 @@ import os
 import signal
 import sys
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import platformdirs
 import trio
 
 from aimcoach._logging import register_secret
-from aimcoach.devserver import DevServerOptions, mint_code, serve_devserver
 from aimcoach.errors import ConfigError
 from aimcoach.i18n import t
+
+if TYPE_CHECKING:
+    from aimcoach.devserver import DevServerOptions
+
+# aimcoach.devserver (Hypercorn, h2) is imported only by the two handlers below: every other
+# command builds this parser too, and would pay ~0.1 s of start-up for a server it never runs.
 
 __all__ = ["ADMIN_SECRET_ENV", "default_db_path", "register"]
 
@@ -79,6 +85,8 @@ def register(
 
 
 def _options(args: argparse.Namespace) -> DevServerOptions:
+    from aimcoach.devserver import DevServerOptions
+
     secret = (
         args.admin_secret if args.admin_secret is not None else os.environ.get(ADMIN_SECRET_ENV)
     )
@@ -105,6 +113,8 @@ def _options(args: argparse.Namespace) -> DevServerOptions:
 
 async def _serve_until_signal(options: DevServerOptions) -> ConfigError | None:
     """Serve until SIGINT or SIGTERM; the error that kept the server from starting, if any."""
+    from aimcoach.devserver import serve_devserver
+
     # SIGINT is taken too, so Ctrl+C ends the server the same orderly way as SIGTERM.
     with trio.open_signal_receiver(signal.SIGINT, signal.SIGTERM) as signals:
         async with trio.open_nursery() as nursery:
@@ -135,6 +145,8 @@ def run_devserver(args: argparse.Namespace) -> int:
 
 def run_mint_code(args: argparse.Namespace) -> int:
     """Print a fresh link code and nothing else (scripts capture it)."""
+    from aimcoach.devserver import mint_code
+
     try:
         code = mint_code(args.db if args.db is not None else default_db_path(), args.user)
     except ConfigError as err:

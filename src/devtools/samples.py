@@ -16,8 +16,16 @@ import uuid
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from pathlib import Path
+from typing import Literal
 
-__all__ = ["AIMLAB_DDL", "KovaaksRun", "kovaaks_bytes", "make_aimlab_db", "write_kovaaks_files"]
+__all__ = [
+    "AIMLAB_DDL",
+    "KovaaksRun",
+    "kovaaks_bytes",
+    "make_aimlab_db",
+    "random_kovaaks_run",
+    "write_kovaaks_files",
+]
 
 _SCENARIOS = [
     ("1wall 6targets small", "clicking"),
@@ -160,24 +168,41 @@ def kovaaks_bytes(
     return text.encode("utf-8"), KovaaksRun(name, scenario, end, version, kills, shots, hits)
 
 
+def random_kovaaks_run(rng: random.Random, end: datetime) -> tuple[bytes, KovaaksRun]:
+    """One stats file of a run that ended at ``end``: a scenario (tracking or clicking), a game
+    version (2.0 to 3.9) and 0-200 kills drawn from ``rng``."""
+    scenario, kind = rng.choice(_SCENARIOS)
+    kills = 0 if (kind == "tracking" and rng.random() < 0.5) else rng.randint(1, 200)
+    return kovaaks_bytes(rng, end, scenario, kind, rng.choice(_VERSIONS), kills)
+
+
 def write_kovaaks_files(
-    folder: Path, n: int, *, seed: int = 1, start: datetime = datetime(2025, 1, 1, 12, 0, 0)
+    folder: Path,
+    n: int,
+    *,
+    seed: int = 1,
+    start: datetime = datetime(2025, 1, 1, 12, 0, 0),
+    mtime: Literal["end", "now"] = "end",
 ) -> list[KovaaksRun]:
-    """Write ``n`` stats files into ``folder`` (one every ~75 s of play time)."""
+    """Write ``n`` stats files into ``folder`` (one run ends every 70-600 s of play time).
+
+    ``mtime="end"`` dates each file at the end of its run (a folder of old runs, as after an
+    install); ``"now"`` leaves the time of writing, as the game does when a run ends (live
+    tests and benchmarks).
+    """
     rng = random.Random(seed)
     folder.mkdir(parents=True, exist_ok=True)
     runs = []
     end = start
     for _ in range(n):
         end += timedelta(seconds=rng.randint(70, 600))
-        scenario, kind = rng.choice(_SCENARIOS)
-        kills = 0 if (kind == "tracking" and rng.random() < 0.5) else rng.randint(1, 200)
-        data, run = kovaaks_bytes(rng, end, scenario, kind, rng.choice(_VERSIONS), kills)
+        data, run = random_kovaaks_run(rng, end)
         path = folder / run.file_name
         with open(path, "wb") as f:
             f.write(data)
-        ts = end.timestamp()
-        os.utime(path, (ts, ts))
+        if mtime == "end":
+            ts = end.timestamp()
+            os.utime(path, (ts, ts))
         runs.append(run)
     return runs
 

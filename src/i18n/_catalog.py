@@ -189,7 +189,10 @@ CATALOG: dict[str, tuple[str, str]] = {
     "argparse.help": ("show this help message and exit", "このヘルプを表示して終了する"),
     "argparse.version": ("show program's version number and exit", "バージョンを表示して終了する"),
     "argparse.error": ("%(prog)s: error: %(message)s\n", "%(prog)s: エラー: %(message)s\n"),
-    "argparse.argument": ("argument %(argument_name)s: %(message)s", "引数 %(argument_name)s: %(message)s"),
+    "argparse.argument": (
+        "argument %(argument_name)s: %(message)s",
+        "引数 %(argument_name)s: %(message)s",
+    ),
     "argparse.required": ("the following arguments are required: %s", "次の引数が必要です: %s"),
     "argparse.invalid_choice": (
         "invalid choice: %(value)r (choose from %(choices)s)",
@@ -197,7 +200,10 @@ CATALOG: dict[str, tuple[str, str]] = {
     ),
     "argparse.unrecognized": ("unrecognized arguments: %s", "不明な引数です: %s"),
     "argparse.expected_one": ("expected one argument", "値が 1 つ必要です"),
-    "argparse.invalid_type": ("invalid %(type)s value: %(value)r", "%(type)s の値として無効です: %(value)r"),
+    "argparse.invalid_type": (
+        "invalid %(type)s value: %(value)r",
+        "%(type)s の値として無効です: %(value)r",
+    ),
     "argparse.ambiguous": (
         "ambiguous option: %(option)s could match %(matches)s",
         "オプションが曖昧です: %(option)s は %(matches)s のどれにも当てはまります",

@@ -10,7 +10,7 @@ from collections.abc import Mapping
 from dataclasses import dataclass, field
 from typing import Any, Literal
 
-from aimcoach.digest import compute_digest, digest_input
+from aimcoach.digest import digest_input, digest_of_input
 
 __all__ = [
     "AimlabsChanged",
@@ -93,7 +93,7 @@ def make_record(
         task=task,
         taken_at=taken_at,
         metrics=normalized["metrics"],
-        digest=compute_digest(normalized),
+        digest=digest_of_input(normalized),
         mode=mode,
         map=map,
         score=normalized.get("score"),

@@ -79,6 +79,9 @@ class AsyncState:
     async def commit(self, result: ParseResult) -> list[Record]:
         return await self._run(self.db.commit, result)
 
+    async def commit_many(self, results: Sequence[ParseResult]) -> list[list[Record]]:
+        return await self._run(self.db.commit_many, list(results))
+
     async def commit_file(self, parsed: FileParsed) -> list[Record]:
         return await self._run(self.db.commit_file, parsed)
 

@@ -136,7 +136,7 @@ def test_a_configuration_error_exits_2_naming_key_and_file(
     code, out, err = _run(capsys, "status", "--config", str(config))
     assert code == 2
     assert out == ""
-    assert "workers" in err and str(config) in err and "at least 1" in err
+    assert "workers" in err and str(config) in err and "from 1 to 32" in err
     assert "Traceback" not in err
 
 
