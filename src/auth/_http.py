@@ -21,6 +21,7 @@ __all__ = [
     "classify_network_error",
     "error_code",
     "join",
+    "network_error",
     "new_client",
     "parse_token_reply",
 ]
@@ -60,6 +61,16 @@ def classify_network_error(exc: httpx.HTTPError) -> FailureKind:
     if isinstance(exc, httpx.ConnectError):
         return "unreachable"
     return "network"
+
+
+def network_error(prefix: str, exc: httpx.HTTPError, endpoint: str) -> tuple[str, dict[str, str]]:
+    """The catalog key for a request that failed on the network — ``prefix`` followed by the
+    kind of failure (``tls``, ``unreachable``, ``timeout``, ``network``) — and its parameters."""
+    kind = classify_network_error(exc)
+    params = {"endpoint": endpoint}
+    if kind == "network":
+        params["reason"] = type(exc).__name__
+    return prefix + kind, params
 
 
 def error_code(response: httpx.Response) -> str | None:

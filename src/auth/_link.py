@@ -18,7 +18,7 @@ from datetime import datetime, timedelta
 import httpx
 import trio
 
-from aimcoach.auth._http import classify_network_error, error_code, join, parse_token_reply
+from aimcoach.auth._http import error_code, join, network_error, parse_token_reply
 from aimcoach.auth._store import TokenStore
 from aimcoach.auth._tokens import DEFAULT_REFRESH_LIFETIME, TokenSet, utc_now
 from aimcoach.errors import AuthError, ConfigError, TransportError
@@ -57,14 +57,8 @@ def check_device_name(name: str) -> str:
 
 
 def _network_error(exc: httpx.HTTPError, endpoint: str) -> TransportError:
-    kind = classify_network_error(exc)
-    if kind == "tls":
-        return TransportError("link.tls", endpoint=endpoint)
-    if kind == "unreachable":
-        return TransportError("link.unreachable", endpoint=endpoint)
-    if kind == "timeout":
-        return TransportError("link.timeout", endpoint=endpoint)
-    return TransportError("link.network", endpoint=endpoint, reason=type(exc).__name__)
+    key, params = network_error("link.", exc, endpoint)
+    return TransportError(key, **params)
 
 
 async def link(

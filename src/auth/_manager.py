@@ -35,7 +35,7 @@ import httpx
 import trio
 
 from aimcoach._logging import register_secret
-from aimcoach.auth._http import classify_network_error, join, parse_token_reply
+from aimcoach.auth._http import join, network_error, parse_token_reply
 from aimcoach.auth._store import TokenStore
 from aimcoach.auth._tokens import DEFAULT_REFRESH_LIFETIME, LinkInfo, TokenSet, utc_now
 from aimcoach.errors import (
@@ -335,16 +335,8 @@ class TokenManager:
                 headers={"Authorization": f"Bearer {tokens.refresh_token}"},
             )
         except httpx.HTTPError as exc:
-            kind = classify_network_error(exc)
-            if kind == "tls":
-                raise TransportError("auth.refresh_tls", endpoint=self._endpoint) from exc
-            if kind == "unreachable":
-                raise TransportError("auth.refresh_unreachable", endpoint=self._endpoint) from exc
-            if kind == "timeout":
-                raise TransportError("auth.refresh_timeout", endpoint=self._endpoint) from exc
-            raise TransportError(
-                "auth.refresh_network", endpoint=self._endpoint, reason=type(exc).__name__
-            ) from exc
+            key, params = network_error("auth.refresh_", exc, self._endpoint)
+            raise TransportError(key, **params) from exc
 
         status = response.status_code
         if status == 401:

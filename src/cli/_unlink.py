@@ -23,7 +23,7 @@ import httpx
 import trio
 
 from aimcoach.auth import TokenManager, TokenSet, TokenStore, open_store
-from aimcoach.auth._http import classify_network_error, join, new_client
+from aimcoach.auth._http import join, network_error, new_client
 from aimcoach.auth._status import LinkSettings, format_local
 from aimcoach.auth._tokens import utc_now
 from aimcoach.errors import RelinkNeededError, TokenStoreError, TransportError
@@ -52,14 +52,8 @@ class _Outcome:
 
 
 def _network_reason(exc: httpx.HTTPError, endpoint: str) -> str:
-    kind = classify_network_error(exc)
-    if kind == "tls":
-        return t("unlink.reason_tls", endpoint=endpoint)
-    if kind == "unreachable":
-        return t("unlink.reason_unreachable", endpoint=endpoint)
-    if kind == "timeout":
-        return t("unlink.reason_timeout", endpoint=endpoint)
-    return t("unlink.reason_network", endpoint=endpoint, reason=type(exc).__name__)
+    key, params = network_error("unlink.reason_", exc, endpoint)
+    return t(key, **params)
 
 
 async def _tell_server(
