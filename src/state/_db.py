@@ -160,7 +160,9 @@ class StateDB:
         """
         directory = Path(directory)
         try:
-            directory.mkdir(parents=True, exist_ok=True)
+            # The run history is the player's own: a new state folder is theirs alone (an
+            # existing one keeps the mode the player gave it).
+            directory.mkdir(parents=True, exist_ok=True, mode=0o700)
         except OSError as exc:
             raise StateError(
                 "state.dir_unusable", directory=str(directory), detail=exc.strerror or str(exc)
