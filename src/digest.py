@@ -36,21 +36,48 @@ _OPTIONAL = frozenset({"mode", "map", "score"})
 
 
 def _normalize(value: Any, field: str) -> Any:
+    kind = type(value)  # exact types first: the values a parser makes, without isinstance chains
+    if kind is float:
+        return _float(value, field)
+    if kind is int or kind is str or value is None:
+        return value
     # bool is an int subclass; a flag is not a measurement and JSON would print it as true/false.
     if isinstance(value, bool):
         raise DigestError("digest.bad_type", field=field, kind="bool")
     if isinstance(value, float):
-        if not math.isfinite(value):
-            raise DigestError("digest.non_finite", field=field, value=repr(value))
-        rounded = round(value, 6)
-        return 0.0 if rounded == 0 else rounded
-    if isinstance(value, int | str) or value is None:
+        return _float(value, field)
+    if isinstance(value, int | str):
         return value
     if isinstance(value, Mapping):
         return {str(k): _normalize(v, f"{field}.{k}") for k, v in value.items()}
     if isinstance(value, list | tuple):
         return [_normalize(v, f"{field}[{i}]") for i, v in enumerate(value)]
     raise DigestError("digest.bad_type", field=field, kind=type(value).__name__)
+
+
+def _float(value: float, field: str) -> float:
+    if not math.isfinite(value):
+        raise DigestError("digest.non_finite", field=field, value=repr(value))
+    rounded = round(value, 6)
+    return 0.0 if rounded == 0 else rounded
+
+
+def _metrics(value: Any) -> Any:
+    """``_normalize(value, "metrics")``; for a dict of plain numbers, without a field name per
+    value (they are only needed for an error, and then the slow path makes them)."""
+    if type(value) is dict:
+        out: dict[str, Any] = {}
+        for key, number in value.items():
+            kind = type(number)
+            if kind is float and math.isfinite(number) and type(key) is str:
+                rounded = round(number, 6)
+                out[key] = 0.0 if rounded == 0 else rounded
+            elif kind is int and type(key) is str:
+                out[key] = number
+            else:
+                return _normalize(value, "metrics")
+        return out
+    return _normalize(value, "metrics")
 
 
 def digest_input(fields: Mapping[str, Any]) -> dict[str, Any]:
@@ -62,7 +89,7 @@ def digest_input(fields: Mapping[str, Any]) -> dict[str, Any]:
             if name in _OPTIONAL:
                 continue
             raise DigestError("digest.bad_type", field=name, kind="None")
-        out[name] = _normalize(value, name)
+        out[name] = _metrics(value) if name == "metrics" else _normalize(value, name)
     return out
 
 
@@ -83,70 +110,71 @@ def digest_of_input(normalized: Mapping[str, Any]) -> str:
 
 # ---- the canonical form, fast ----------------------------------------------------------------
 # rfc8785 is pure Python and was a third of the time it takes to parse a stats file (and most
-# of the reference server's digest check; docs/benchmarks.md). A digest input holds only
-# strings, safe integers, floats, dicts and lists, and for those the bytes below are the ones
-# rfc8785.dumps writes (tests/test_digest.py compares the two on the vectors and on generated
-# inputs). Anything else, an exponent-form float, or a string that is not valid UTF-8 goes to
-# rfc8785 itself, so what it writes or refuses stays the rule.
+# of the reference server's digest check; docs/benchmarks.md). A digest input holds strings,
+# safe integers, floats, dicts with ASCII keys and lists, and for those json's C encoder writes
+# the RFC 8785 bytes once two things are settled first (tests/test_digest_canonical.py compares
+# the two on the vectors and on generated inputs):
+#
+# * numbers: an integral float is written as the integer it is (RFC 8785 writes 1.0 as "1"),
+#   and a float whose repr has an exponent goes to rfc8785 (Python's repr switches to
+#   exponents at 1e16 and 1e-4, ECMAScript's at 1e21 and 1e-6); between those, both write the
+#   shortest digits that round-trip;
+# * keys: json sorts them by code point, RFC 8785 by UTF-16 code unit; for ASCII keys the two
+#   orders are one.
+#
+# Strings go through json's C escaper, as for ensure_ascii=False: it escapes '"', '\\' and
+# U+0000 to U+001F exactly as RFC 8785 section 3.2.2.2 asks (\b \f \n \r \t, else \u00xx).
+# Anything else (a non-ASCII key, an exponent-form float, an integer beyond 2^53, a string that
+# is not valid UTF-8, a type json would quietly convert) goes to rfc8785 itself, so what it
+# writes or refuses stays the rule.
 
 _SAFE_INT = 2**53 - 1
-# The C string encoder of json, as for ensure_ascii=False: it escapes '"', '\\' and U+0000 to
-# U+001F exactly as RFC 8785 section 3.2.2.2 asks (\b \f \n \r \t, else \u00xx).
-_quote = json.encoder.encode_basestring
+_ENCODER = json.JSONEncoder(
+    ensure_ascii=False, allow_nan=False, sort_keys=True, separators=(",", ":")
+)
 
 
 class _Slow(Exception):
     """A value the fast writer leaves to rfc8785."""
 
 
-def _utf16(key: str) -> bytes:
-    return key.encode("utf-16-be")  # RFC 8785 section 3.2.3 orders keys by UTF-16 code units
-
-
-def _write(value: Any, out: list[str]) -> None:
-    if isinstance(value, str):
-        out.append(_quote(value))
-    elif isinstance(value, float):
-        text = repr(value)
-        if "e" in text or "n" in text:  # 1e-05, 1e+16, inf, nan: rfc8785's own rules
+def _prepared(value: Any) -> Any:
+    """``value`` with each integral float as an int; :class:`_Slow` for what json would get
+    wrong. Exact types only: a bool, an int or str subclass, a Mapping that is no dict are
+    rfc8785's."""
+    kind = type(value)
+    if kind is str:
+        return value
+    if kind is float:
+        if value.is_integer():
+            if -_SAFE_INT <= value <= _SAFE_INT:
+                return int(value)  # -0.0 too: RFC 8785 writes it as 0
             raise _Slow
-        out.append("0" if value == 0 else text[:-2] if text.endswith(".0") else text)
-    elif isinstance(value, bool) or value is None:
-        raise _Slow  # normalizing refuses bool; None never reaches here
-    elif isinstance(value, int):
-        if not -_SAFE_INT <= value <= _SAFE_INT:
+        if "e" in repr(value):  # also nan and inf pass here: json refuses them (allow_nan)
             raise _Slow
-        out.append(str(int(value)))
-    elif isinstance(value, dict):
-        try:
-            keys = sorted(value, key=_utf16)
-        except AttributeError:  # a key that is not a string
-            raise _Slow from None
-        out.append("{")
-        for i, key in enumerate(keys):
-            if i:
-                out.append(",")
-            out.append(_quote(key))
-            out.append(":")
-            _write(value[key], out)
-        out.append("}")
-    elif isinstance(value, list):
-        out.append("[")
-        for i, item in enumerate(value):
-            if i:
-                out.append(",")
-            _write(item, out)
-        out.append("]")
-    else:
+        return value
+    if kind is int:
+        if -_SAFE_INT <= value <= _SAFE_INT:
+            return value
         raise _Slow
+    if kind is dict:
+        try:
+            ascii_keys = "".join(value).isascii()
+        except TypeError:  # a key that is not a string: json would write its str()
+            raise _Slow from None
+        if not ascii_keys:
+            raise _Slow
+        return {key: _prepared(item) for key, item in value.items()}
+    if kind is list:
+        return [_prepared(item) for item in value]
+    raise _Slow
 
 
 def _canonical(normalized: Mapping[str, Any]) -> bytes:
-    out: list[str] = []
     try:
-        _write(dict(normalized), out)
-        return "".join(out).encode("utf-8")
-    except (_Slow, UnicodeEncodeError):
+        text: str = _ENCODER.encode(_prepared(dict(normalized)))
+        return text.encode("utf-8")
+    except (_Slow, ValueError, UnicodeEncodeError):  # ValueError: nan or inf, for rfc8785
         pass
     try:
         return rfc8785.dumps(normalized)

@@ -1,10 +1,11 @@
 """Turn the bytes of one KovaaK's ``Stats.csv`` into a :class:`~aimcoach.messages.Record`.
 
 The file is four blocks separated by blank lines (kill table, weapon table, summary, settings);
-it is not one CSV table, values are never quoted and may contain commas. The reader walks the
-lines once with ``str.partition``/``str.split`` (no ``csv`` module): the kill rows are only
-counted, the weapon rows are summed, and every ``Key:,value`` or ``Key,value`` line is split at
-its first comma. See the package docstring for the record it builds and the reasons it refuses.
+it is not one CSV table, values are never quoted and may contain commas. The reader goes
+through the file once with ``str`` methods and a few small regexes (no ``csv`` module): the
+kill rows are only counted, never split, the weapon rows are summed, and every ``Key:,value``
+or ``Key,value`` line is split at its first comma. See the package docstring for the record it
+builds and the reasons it refuses.
 
 Pure: bytes in, a record or :class:`KovaaksParseError` out. No I/O, no logging, no config, no
 clock, no system time zone.
@@ -15,9 +16,10 @@ from __future__ import annotations
 import json
 import math
 import re
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from datetime import tzinfo
+from functools import partial
 from typing import Any
 
 from aimcoach.errors import DigestError
@@ -93,8 +95,17 @@ class _Weapon:
 class _Content:
     kill_rows: int
     weapons: list[_Weapon] | None  # None: no weapon table header at all
-    summary: dict[str, tuple[str, int]]  # key without colon -> (value, 1-based line)
+    summary: dict[str, str]  # key without colon -> value
     other: dict[str, str]  # settings block and unknown keys, in file order, first wins
+    key_values: str = ""  # the text of the key/value blocks, LF line ends
+    first_line: int = 0  # 0-based line index of its first line in the file
+
+    def line(self, key: str) -> int:
+        """The 1-based line of ``key``'s first key/value line (for error messages only)."""
+        for index, line in enumerate(self.key_values.split("\n")):
+            if _key_value(line)[0] == key:
+                return self.first_line + index + 1
+        return 0
 
 
 def _shown(value: str) -> str:
@@ -103,8 +114,18 @@ def _shown(value: str) -> str:
     return "".join(c if c.isprintable() else "?" for c in clipped)
 
 
-def _number(value: str, field: str, line: int, file: str) -> Number:
+Line = int | Callable[[], int]
+"""A 1-based line number, or how to find it: looked up only for an error message."""
+
+
+def _lineno(line: Line) -> int:
+    return line if isinstance(line, int) else line()
+
+
+def _number(value: str, field: str, line: Line, file: str) -> Number:
     """A number exactly as KovaaK's writes them: ASCII digits, optional sign, point, exponent."""
+    if value.isdigit() and value.isascii() and len(value) < 16:  # most counts: no regex needed
+        return int(value)
     if _INT_RE.fullmatch(value):
         if len(value) <= _MAX_INT_DIGITS:
             n = int(value)
@@ -116,18 +137,18 @@ def _number(value: str, field: str, line: int, file: str) -> Number:
         if math.isfinite(f):
             return f
         raise KovaaksParseError(
-            "kovaaks.non_finite", file=file, line=line, field=field, value=_shown(value)
+            "kovaaks.non_finite", file=file, line=_lineno(line), field=field, value=_shown(value)
         )
     if value.lower().lstrip("+-") in _NON_FINITE:
         raise KovaaksParseError(
-            "kovaaks.non_finite", file=file, line=line, field=field, value=_shown(value)
+            "kovaaks.non_finite", file=file, line=_lineno(line), field=field, value=_shown(value)
         )
     raise KovaaksParseError(
-        "kovaaks.bad_number", file=file, line=line, field=field, value=_shown(value)
+        "kovaaks.bad_number", file=file, line=_lineno(line), field=field, value=_shown(value)
     )
 
 
-def _time_of_day_us(value: str, field: str, line: int, file: str) -> int:
+def _time_of_day_us(value: str, field: str, line: Line, file: str) -> int:
     """``HH:MM:SS.mmm`` -> microseconds since midnight."""
     match = _TIME_RE.fullmatch(value)
     if match is not None:
@@ -136,7 +157,7 @@ def _time_of_day_us(value: str, field: str, line: int, file: str) -> int:
             frac = int((match[4] or "").ljust(6, "0"))
             return ((h * 60 + m) * 60 + s) * 1_000_000 + frac
     raise KovaaksParseError(
-        "kovaaks.bad_time", file=file, line=line, field=field, value=_shown(value)
+        "kovaaks.bad_time", file=file, line=_lineno(line), field=field, value=_shown(value)
     )
 
 
@@ -163,61 +184,82 @@ def _weapon(line: str, lineno: int, file: str) -> _Weapon:
     )
 
 
-# _scan states, in file order.
-_BEFORE, _KILLS, _AFTER_KILLS, _WEAPONS, _KEY_VALUES = range(5)
+# Blank lines ("blank": empty or whitespace only, as str.isspace says; re's \s is the same
+# class), at the start of the file or between two blocks.
+_LEADING_BLANKS = re.compile(r"(?:[^\S\n]*\n)*")
+# The line that ends the kill table: a blank line, or the weapon header. Matched at the "\n"
+# before it; CRLF needs no care here ("\r" is whitespace, and a header starts after "\n").
+_KILLS_END = re.compile(r"\n(?:[^\S\n]*(?:\n|\Z)|" + re.escape(_WEAPON_HEADER) + ")")
+# The blank line that ends the weapon table, matched at the "\n" before it.
+_BLANK_LINE = re.compile(r"\n[^\S\n]*(?:\n|\Z)")
+
+
+def _key_value(line: str) -> tuple[str | None, str]:
+    """A key/value line: ``Key:,value`` or ``Key,value``, split at its first comma, one trailing
+    colon dropped from the key (2.0.3/2.0.4 write Resolution, Avg FPS, ... without it). A line
+    without a comma is none (key None): a blank line, or a line cut short by a crash (the
+    Score/Scenario checks catch the rest)."""
+    key, sep, value = line.partition(",")
+    if not sep:
+        return None, ""
+    return (key[:-1] if key.endswith(":") else key), value
 
 
 def _scan(text: str, file: str) -> _Content:
-    """One pass over the lines: a small state machine over the four blocks.
+    """The four blocks, in file order, each read with as few Python steps as it allows.
 
-    Blank lines end the kill and weapon tables; the two key/value blocks are told apart by key,
-    not by position, so a missing blank line between them loses nothing.
+    Blank lines may come first. The kill table, most of a clicking run's lines, is only
+    counted: one regex search finds its end (a blank line or the weapon header) and
+    ``str.count`` its rows. The weapon rows, a handful, are read one by one. What follows is
+    key/value lines: the summary and the settings, told apart by key, not by position, so a
+    missing blank line between them loses nothing; they are split by one ``findall``.
     """
+    leading = _LEADING_BLANKS.match(text)  # always a match, if only an empty one
+    start = leading.end() if leading else 0
+    if not text.startswith(_KILL_HEADER, start):
+        raise KovaaksParseError("kovaaks.not_stats_content", file=file)
+    header_end = text.find("\n", start)
+    end = _KILLS_END.search(text, header_end) if header_end >= 0 else None
+    if end is None:  # kill rows to the last line: a file cut short (the caller says so)
+        to_end = text.count("\n", header_end) if header_end >= 0 else 0
+        return _Content(kill_rows=to_end, weapons=None, summary={}, other={})
+    kill_rows = text.count("\n", header_end, end.start())
+    first = end.start() + 1
+    first_line = text.count("\n", 0, first)
     # CRLF, LF and the mixed endings of 3.8+ (CRLF tables, LF key/value blocks) all become LF
     # here, so no value keeps a trailing "\r" and both forms of a file give one digest.
-    lines = text.replace("\r\n", "\n").split("\n")
-    summary: dict[str, tuple[str, int]] = {}
+    rest = text[first:].replace("\r\n", "\n")
+    at = 0
+    if not rest.startswith(_WEAPON_HEADER):  # the kill table ended with a blank line
+        blanks = _LEADING_BLANKS.match(rest)
+        at = blanks.end() if blanks else 0
+    weapons: list[_Weapon] | None = None
+    if rest.startswith(_WEAPON_HEADER, at):
+        table_end = _BLANK_LINE.search(rest, at)
+        stop = table_end.start() if table_end else len(rest)
+        header_line = first_line + rest.count("\n", 0, at)
+        rows = rest[at:stop].split("\n")[1:]
+        weapons = [_weapon(row, header_line + i, file) for i, row in enumerate(rows, 2)]
+        at = stop + 1
+    key_values = rest[at:]
+    summary: dict[str, str] = {}
     other: dict[str, str] = {}
-    weapons: list[_Weapon] = []
-    has_weapon_table = False
-    kill_rows = 0
-    state = _BEFORE
-    for index, line in enumerate(lines):
-        blank = not line or line.isspace()
-        if state == _KILLS:  # most lines of a clicking run are kill rows: test them first
-            if blank:
-                state = _AFTER_KILLS
-            elif line.startswith(_WEAPON_HEADER):
-                has_weapon_table, state = True, _WEAPONS
-            else:
-                kill_rows += 1
-        elif blank:
-            if state == _WEAPONS:
-                state = _KEY_VALUES
-        elif state == _WEAPONS:
-            weapons.append(_weapon(line, index + 1, file))
-        elif state == _AFTER_KILLS and line.startswith(_WEAPON_HEADER):
-            has_weapon_table, state = True, _WEAPONS
-        elif state != _BEFORE:  # key/value lines (a missing weapon table is judged later)
-            state = _KEY_VALUES
-            key, sep, value = line.partition(",")
-            if not sep:  # a line cut short by a crash; the Score/Scenario checks catch the rest
-                continue
-            if key.endswith(":"):  # 2.0.3/2.0.4 write Resolution, Avg FPS, ... without it
-                key = key[:-1]
-            if key in _SUMMARY_KEYS:
-                summary.setdefault(key, (value, index + 1))
-            else:
-                other.setdefault(key, value)
-        elif line.startswith(_KILL_HEADER):
-            state = _KILLS
-        else:
-            raise KovaaksParseError("kovaaks.not_stats_content", file=file)
+    for line in key_values.split("\n"):  # _key_value, inlined: this is the hot loop
+        key, sep, value = line.partition(",")
+        if not sep:
+            continue
+        if key.endswith(":"):
+            key = key[:-1]
+        target = summary if key in _SUMMARY_KEYS else other
+        if key not in target:  # a key written twice: its first value wins
+            target[key] = value
     return _Content(
         kill_rows=kill_rows,
-        weapons=weapons if has_weapon_table else None,
+        weapons=weapons,
         summary=summary,
         other=other,
+        key_values=key_values,
+        first_line=first_line + rest.count("\n", 0, at),
     )
 
 
@@ -325,23 +367,25 @@ def parse_stats_file(data: bytes, name: str, tz: tzinfo, *, source_key: str = ""
     if possible > 0:
         metrics["efficiency"] = done / possible
     for key, metric in SUMMARY_METRICS.items():
-        entry = summary.get(key)
-        if entry is None:
+        text_value = summary.get(key)
+        if text_value is None:
             continue
-        value = _number(entry[0], key, entry[1], file)
+        value = _number(text_value, key, partial(content.line, key), file)
         # 2.0.3.x writes a constant "Avg TTK:,0" (all 1268 files of one player); an average
         # time between kills cannot be 0, so 0 means "not measured" and is left out.
         if metric == "avg_ttk_s" and value == 0:
             continue
         metrics[metric] = value
-    score_text, score_line = summary["Score"]
-    score = float(_number(score_text, "Score", score_line, file))
+    score = float(_number(summary["Score"], "Score", partial(content.line, "Score"), file))
     if "Damage Done" in summary:  # not a metric, but a broken one means a broken file
-        done_text, done_line = summary["Damage Done"]
-        _number(done_text, "Damage Done", done_line, file)
+        _number(summary["Damage Done"], "Damage Done", partial(content.line, "Damage Done"), file)
     if "Challenge Start" in summary:
-        start_text, start_line = summary["Challenge Start"]
-        start = _time_of_day_us(start_text, "Challenge Start", start_line, file)
+        start = _time_of_day_us(
+            summary["Challenge Start"],
+            "Challenge Start",
+            partial(content.line, "Challenge Start"),
+            file,
+        )
         local = parsed.local
         end = ((local.hour * 60 + local.minute) * 60 + local.second) * 1_000_000
         span = end - start
@@ -351,7 +395,7 @@ def parse_stats_file(data: bytes, name: str, tz: tzinfo, *, source_key: str = ""
             span = 0 if span > -1_000_000 else span + _DAY_US
         metrics["duration_s"] = span / 1_000_000
 
-    summary_text = {key: summary[key][0] for key in _SUMMARY_TEXT if key in summary}
+    summary_text = {key: summary[key] for key in _SUMMARY_TEXT if key in summary}
     task, mode = split_task_mode(parsed.stem, summary_text["Scenario"])
     try:
         return make_record(
