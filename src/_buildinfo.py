@@ -19,7 +19,6 @@ import importlib
 import re
 import subprocess
 from dataclasses import dataclass
-from importlib import metadata
 from pathlib import Path
 from types import ModuleType
 
@@ -85,6 +84,8 @@ def package_version() -> str:
     module = _embedded()
     if module is not None:
         return str(module.__version__)
+    from importlib import metadata  # only without _version.py; importing it costs ~20 ms
+
     try:
         return metadata.version("aimcoach")
     except metadata.PackageNotFoundError:  # a source tree that was never installed

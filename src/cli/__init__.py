@@ -38,7 +38,7 @@ def _build_parser() -> argparse.ArgumentParser:
 
     return _commands.build(
         registrars=[_link.register, _unlink.register, _devserver.register, _service.register],
-        version=version_text(),
+        version=version_text,  # called only for --version
     )
 
 

@@ -15,7 +15,8 @@ __all__ = ["build"]
 
 
 def build(
-    registrars: list[Callable[[Any, argparse.ArgumentParser], None]], version: str
+    registrars: list[Callable[[Any, argparse.ArgumentParser], None]],
+    version: str | Callable[[], str],
 ) -> argparse.ArgumentParser:
     handlers: dict[str, Callable[..., int]] = {
         "status": status_command,

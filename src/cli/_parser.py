@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import argparse
 import sys
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from typing import Any
 
 from aimcoach.config import SETTINGS, Setting
@@ -106,8 +106,24 @@ def _pipeline_parent() -> argparse.ArgumentParser:
     return p
 
 
-class _VerbatimVersion(argparse._VersionAction):
-    """``--version`` prints its line as it is: argparse would wrap it at the terminal width."""
+class _VerbatimVersion(argparse.Action):
+    """``--version`` prints its line as it is (argparse would wrap it at the terminal width).
+
+    The line may be a function, called only when ``--version`` is asked for: the build
+    information runs ``git`` in a checkout, which no other command should pay for.
+    """
+
+    def __init__(
+        self,
+        option_strings: Sequence[str],
+        dest: str,
+        line: str | Callable[[], str] = "",
+        help: str | None = None,
+    ) -> None:
+        super().__init__(
+            option_strings, dest=argparse.SUPPRESS, default=argparse.SUPPRESS, nargs=0, help=help
+        )
+        self._line = line
 
     def __call__(
         self,
@@ -116,14 +132,15 @@ class _VerbatimVersion(argparse._VersionAction):
         values: object,
         option_string: str | None = None,
     ) -> None:
-        parser._print_message(f"{self.version}\n", sys.stdout)
+        line = self._line() if callable(self._line) else self._line
+        parser._print_message(f"{line}\n", sys.stdout)
         parser.exit()
 
 
 def build_parser(
     handlers: dict[str, Callable[..., int]],
     registrars: list[Callable[[Any, argparse.ArgumentParser], None]],
-    version: str,
+    version: str | Callable[[], str],
 ) -> argparse.ArgumentParser:
     """``handlers`` maps our own commands to their functions; ``registrars`` add the others
     (link and unlink first, the rest after our own commands).
@@ -139,7 +156,7 @@ def build_parser(
         parents=[common],
     )
     parser.add_argument(
-        "--version", action=_VerbatimVersion, version=version, help=t("argparse.version")
+        "--version", action=_VerbatimVersion, line=version, help=t("argparse.version")
     )
     sub = parser.add_subparsers(dest="command", metavar="COMMAND", title=t("help.commands"))
     sub.required = True
