@@ -9,7 +9,10 @@ The rules that make delivery exactly-once (see also aimcoach.state):
    e.g. a crash in between) are batched, then the records arriving on the channel.
 3. A batch (key = ``key_prefix`` + a fresh uuid4, members, exact bytes) is persisted *before*
    its first attempt and resent unchanged until the server gives a verdict on every member.
-4. Only a 400/413/422 (the server stored none of it) lets a batch change: it is split in
+4. Up to ``in_flight`` batches (2) are on their way at once, so that during a backfill the next
+   batch is built and persisted while the server checks the current one. A batch is made only
+   when it can go at once, and each is sent unchanged until its own verdict, as above.
+5. Only a 400/413/422 (the server stored none of it) lets a batch change: it is split in
    halves under new keys, down to single records; a single record still refused is marked
    rejected with the server's reason. It is never retried forever.
 
@@ -90,6 +93,9 @@ class SenderConfig:
     # A one-shot command gives up (everything kept) rather than wait longer than this for one
     # retry, e.g. a Retry-After of an hour; None: wait as long as the server asks (``run``).
     max_wait_s: float | None = None
+    # Batches on their way at once: while the server checks one, the next is built and
+    # persisted (a backfill); each still keeps its own key and bytes until its verdict.
+    in_flight: int = 2
 
     def __post_init__(self) -> None:
         checks: tuple[tuple[str, object, bool, str], ...] = (
@@ -126,6 +132,7 @@ class SenderConfig:
                 f"at most {_MAX_PREFIX} printable ASCII characters, no spaces",
             ),
             ("relink_poll_s", self.relink_poll_s, self.relink_poll_s > 0, "> 0"),
+            ("in_flight", self.in_flight, 1 <= self.in_flight <= 8, "1 to 8"),
         )
         for name, value, ok, expected in checks:
             if not ok:
@@ -172,6 +179,7 @@ class _Sender:
         tokens: TokenSource,
         config: SenderConfig,
         stats: SenderStats,
+        deliveries: trio.Nursery,
     ) -> None:
         self._state = state
         self._client = client
@@ -186,6 +194,8 @@ class _Sender:
             jitter=config.backoff_jitter,
         )
         self._open: dict[Provider, _Open] = {}
+        self._deliveries = deliveries
+        self._slots = trio.Semaphore(config.in_flight)  # one per batch on its way
         self.gave_up: str | None = None  # why sending stopped (a rendered message)
 
     # ---- feeding ----------------------------------------------------------------------------
@@ -193,9 +203,10 @@ class _Sender:
     async def recover(self) -> None:
         """Resend pending batches unchanged, then batch what the outbox holds unbatched."""
         for batch in await self._state.pending_batches():
-            _log.info("batch_resumed", key=batch.key, records=len(batch.digests))
-            if not await self._deliver(batch):
+            if not await self._slot():
                 return
+            _log.info("batch_resumed", key=batch.key, records=len(batch.digests))
+            self._start(batch)
         for provider in PROVIDERS:
             while self.gave_up is None:
                 records = await self._state.unbatched(provider, self._config.batch_max_records)
@@ -251,24 +262,46 @@ class _Sender:
         if current is None:
             return
         self._stats.waiting -= len(current.digests)
-        if self.gave_up is not None:
+        # A batch is made only when it can go at once: no batch waits, persisted, for a slot.
+        if not await self._slot():
             return  # the records stay in the outbox for the next run
-        batch = await self._state.create_batch(provider, self._new_key(), current.digests)
-        if batch is not None:
-            await self._deliver(batch)
+        try:
+            batch = await self._state.create_batch(provider, self._new_key(), current.digests)
+        except BaseException:
+            self._slots.release()
+            raise
+        if batch is None:
+            self._slots.release()
+            return
+        self._start(batch)
 
     def _new_key(self) -> str:
         return f"{self._config.key_prefix}{uuid.uuid4().hex}"
 
     # ---- delivering -------------------------------------------------------------------------
 
-    async def _deliver(self, batch: PendingBatch) -> bool:
-        """Send ``batch`` until it has a verdict; False if sending stopped for this run."""
+    async def _slot(self) -> bool:
+        """Wait until fewer than ``in_flight`` batches are on their way and take a slot; False
+        (and no slot) if sending stopped for this run meanwhile."""
+        await self._slots.acquire()
+        if self.gave_up is not None:
+            self._slots.release()
+            return False
+        return True
+
+    def _start(self, batch: PendingBatch) -> None:
+        """Deliver ``batch`` beside the others on their way; it holds the slot taken for it."""
+        self._deliveries.start_soon(self._deliver, batch)
+
+    async def _deliver(self, batch: PendingBatch) -> None:
+        """Send ``batch`` until it has a verdict, or until sending stops for this run (it stays
+        pending for the next); then give its slot back."""
         try:
             await self._send_until_verdict(batch)
         except _GaveUp:
-            return False
-        return True
+            pass  # self.gave_up says why; the caller of sender() reports it
+        finally:
+            self._slots.release()
 
     async def _send_until_verdict(self, batch: PendingBatch) -> None:
         failures = 0
@@ -324,6 +357,8 @@ class _Sender:
             self._stats.retries += 1
             self._stats.last_error = outcome.reason
             await self._state.note_attempt(batch.key, outcome.reason)
+            if self.gave_up is not None:  # another batch on its way stopped this run's sending
+                raise _GaveUp
             limit = self._config.max_retries
             if limit is not None and failures > limit:
                 self._give_up(outcome.reason)
@@ -434,8 +469,8 @@ async def sender(
     undelivered; they stay in the outbox. Cancellation at any point loses nothing: a batch
     in flight stays pending and is resent, unchanged, on the next start.
     """
-    run = _Sender(state, client, tokens, config, stats)
-    async with receive:
+    async with receive, trio.open_nursery() as deliveries:
+        run = _Sender(state, client, tokens, config, stats, deliveries)
         await run.recover()
         await run.pump(receive)
     if run.gave_up is not None:

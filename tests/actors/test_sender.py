@@ -612,8 +612,9 @@ async def test_a_refused_batch_is_split_down_to_the_record_at_fault(
 # ---- giving up (run --once) -----------------------------------------------------------------
 
 
+@pytest.mark.parametrize("in_flight", [1, 2])
 async def test_exhausted_retries_leave_everything_pending_and_report(
-    state: AsyncState, autojump_clock: trio.testing.MockClock
+    state: AsyncState, autojump_clock: trio.testing.MockClock, in_flight: int
 ) -> None:
     api = FakeAPI(script=[status(503)] * 100)
     stats = SenderStats()
@@ -626,14 +627,50 @@ async def test_exhausted_retries_leave_everything_pending_and_report(
             stats=stats,
             max_retries=2,
             batch_max_records=2,
+            in_flight=in_flight,
         )
-    # One batch, tried 1 + 2 times; the other records were drained but not sent.
-    assert [s.at - start for s in api.sent] == [0.0, 2.0, 6.0]
+    # `in_flight` batches of 2, each tried 1 + 2 times; the other records were drained but not
+    # sent, and stay in the outbox with the batches.
+    assert [s.at - start for s in api.sent] == [
+        t for t in (0.0, 2.0, 6.0) for _ in range(in_flight)
+    ]
+    assert len({s.key for s in api.sent}) == in_flight
     assert stats.gave_up
     assert info.value.params["pending"] == 5
     assert "5 records could not be delivered" in str(info.value)
     counts = await state.counts()
-    assert (counts.pending, counts.batched, counts.pending_batches) == (3, 2, 1)
+    batched = 2 * in_flight
+    assert (counts.pending, counts.batched, counts.pending_batches) == (
+        5 - batched,
+        batched,
+        in_flight,
+    )
+
+
+async def test_two_batches_are_on_their_way_at_once_and_each_keeps_its_key_and_bytes(
+    state: AsyncState, autojump_clock: trio.testing.MockClock
+) -> None:
+    # The server takes 1 s per request: with two in flight, six batches take 3 s, not 6 s,
+    # and a batch retried after a 503 is resent with the key and bytes of its first attempt.
+    async def slow(request: httpx.Request) -> None:
+        await trio.sleep(1.0)
+
+    api = FakeAPI(script=[slow, status(503), *[slow] * 10])
+    start = trio.current_time()
+    with trio.fail_after(CEILING):
+        stats = await run_sender(
+            state, api, tuple(rec(i) for i in range(12)), batch_max_records=2, in_flight=2
+        )
+    assert sorted(api.stored) == sorted(rec(i).digest for i in range(12))
+    assert stats.accepted == 12 and stats.batches_sent == 6 and stats.retries == 1
+    by_key: dict[str, set[bytes]] = {}
+    for sent in api.sent:
+        by_key.setdefault(sent.key, set()).add(sent.body)
+    assert len(by_key) == 6 and all(len(bodies) == 1 for bodies in by_key.values())
+    starts = [s.at for s in api.sent]
+    busiest = max(sum(1 for s in api.sent if s.at <= t < s.at + 1.0) for t in starts)
+    assert busiest == 2  # never more than two requests at once
+    assert trio.current_time() - start < 6.0
 
 
 async def test_a_one_shot_run_does_not_wait_out_an_hour_long_retry_after(
