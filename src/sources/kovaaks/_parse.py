@@ -269,6 +269,20 @@ def _cost(text: str) -> int:
     return len(json.dumps(text))
 
 
+def _fits_whole(other: Mapping[str, str], budget: int) -> bool:
+    """True when every setting goes into raw_json as it is, by the rules of the loop in
+    :func:`_raw_json` (no clipping, the sum of the :func:`_cost` of each key and value, plus 4,
+    within the budget), worked out without a call per string: the common case."""
+    text = "".join(other) + "".join(other.values())
+    return (
+        text.isascii()
+        and text.isprintable()
+        and len(text) + 8 * len(other) <= budget
+        and max(map(len, other), default=0) <= _MAX_TEXT
+        and max(map(len, other.values()), default=0) <= _MAX_TEXT
+    )
+
+
 def _raw_json(file: str, content: _Content, summary_text: Mapping[str, str]) -> dict[str, Any]:
     raw: dict[str, Any] = {"file_name": file[:_MAX_TEXT]}
     for key, name in (
@@ -300,8 +314,11 @@ def _raw_json(file: str, content: _Content, summary_text: Mapping[str, str]) -> 
         )
     raw["weapons"] = weapons
     settings: dict[str, str] = {}
-    if not truncated:
-        for key, value in content.other.items():
+    other = content.other
+    if not truncated and _fits_whole(other, budget):
+        settings = dict(other)
+    elif not truncated:
+        for key, value in other.items():
             k, v = key[:_MAX_TEXT], value[:_MAX_TEXT]
             budget -= _cost(k) + _cost(v) + 4
             if budget < 0:
