@@ -212,7 +212,7 @@ def _scan(text: str, file: str) -> _Content:
     counted: one regex search finds its end (a blank line or the weapon header) and
     ``str.count`` its rows. The weapon rows, a handful, are read one by one. What follows is
     key/value lines: the summary and the settings, told apart by key, not by position, so a
-    missing blank line between them loses nothing; they are split by one ``findall``.
+    missing blank line between them loses nothing; each is split at its first comma.
     """
     leading = _LEADING_BLANKS.match(text)  # always a match, if only an empty one
     start = leading.end() if leading else 0
