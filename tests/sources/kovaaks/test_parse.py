@@ -683,6 +683,33 @@ def test_bad_value_in_message_is_clipped_and_printable() -> None:
     assert info.value.params["line"] == 8
 
 
+@pytest.mark.parametrize("crlf", [False, True])
+@pytest.mark.parametrize(
+    ("old", "new", "line"),
+    [
+        # Line numbers read off F354 by hand: kill header (1), 2 kill rows, blank (4), weapon
+        # header (5), the Bounceshot row (6), blank (7), then the summary from "Kills:" (8).
+        (b"Deaths:,0", b"Deaths:,zero", 9),  # a summary number
+        (b"Score:,20.0", b"Score:,x", 25),  # the score
+        (b"Challenge Start:,15:07:36.204", b"Challenge Start:,noon", 29),  # a time of day
+        (b"Bounceshot,4,2,", b"Bounceshot,four,2,", 6),  # a weapon row's shots
+    ],
+)
+def test_errors_name_the_line_in_lf_and_crlf_files(
+    old: bytes, new: bytes, line: int, crlf: bool
+) -> None:
+    # A summary value's line number is looked up only for the message; it must still be the
+    # file's own, whatever its line ends.
+    data = to_lf(read(F354))
+    assert old in data
+    data = data.replace(old, new, 1)
+    if crlf:
+        data = data.replace(b"\n", b"\r\n")
+    with pytest.raises(KovaaksParseError) as info:
+        parse_stats_file(data, F354, UTC)
+    assert info.value.params["line"] == line
+
+
 # ---- bounded raw_json ----------------------------------------------------------------------
 
 
