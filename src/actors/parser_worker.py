@@ -51,6 +51,7 @@ from aimcoach.messages import (
     FileParsed,
     ParseResult,
     Quarantined,
+    Record,
     StatsFileReady,
 )
 from aimcoach.sources.aimlabs import AimlabsBatch, AimlabsBusyError, AimlabsCursor, read_new
@@ -235,36 +236,39 @@ class _Worker:
             )
             await self._quarantine(msg, reason)
             return
-        data = await self._read(msg)
-        if isinstance(data, str):
-            await self._quarantine(msg, data)
-            return
-        if data is None:
-            return
         name = os.path.basename(msg.path)
-        try:
-            record = await self._run_sync(
-                partial(parse_stats_file, data, name, self._tz, source_key=msg.path)
-            )
-        except (SourceError, DigestError) as exc:
-            await self._quarantine(msg, str(exc))
+        parse = partial(parse_stats_file, name=name, tz=self._tz, source_key=msg.path)
+        outcome = await self._read(msg, parse)
+        if outcome is None:
             return
-        except Exception as exc:  # a reader bug: cost one file, not the pipeline (see docstring)
-            _log.exception("parser_failed", path=msg.path)
-            await self._quarantine(msg, t("worker.parser_failed", path=msg.path, error=_text(exc)))
+        if isinstance(outcome, str):
+            await self._quarantine(msg, outcome)
+            return
+        if isinstance(outcome, BaseException):  # a reader bug: cost one file, not the pipeline
+            _log.error("parser_failed", path=msg.path, exc_info=outcome)
+            reason = t("worker.parser_failed", path=msg.path, error=_text(outcome))
+            await self._quarantine(msg, reason)
             return
         stats.files_ok += 1
         stats.records += 1
-        await self._send.send(FileParsed(msg.path, msg.size, msg.mtime_ns, "ok", records=(record,)))
+        await self._send.send(
+            FileParsed(msg.path, msg.size, msg.mtime_ns, "ok", records=(outcome,))
+        )
 
-    async def _read(self, msg: StatsFileReady) -> bytes | str | None:
-        """The file's bytes; None to drop the message; a str: the reason to quarantine it."""
+    async def _read(
+        self, msg: StatsFileReady, parse: Callable[[bytes], Record]
+    ) -> Record | str | Exception | None:
+        """The file's record, read and parsed in one thread hand-off. None: drop the message; a
+        str: the reason to quarantine it (a :class:`KovaaksParseError`, or reads that kept
+        failing); an exception: the parser failed in a way it should not have."""
         config = self._config
         delay = config.read_backoff_s
         attempt = 1
         while True:
             try:
-                return await self._run_sync(_read_unchanged, msg.path, msg.size, msg.mtime_ns)
+                return await self._run_sync(
+                    _read_and_parse, msg.path, msg.size, msg.mtime_ns, parse
+                )
             except (FileNotFoundError, NotADirectoryError):
                 self._stats.vanished += 1
                 return None
@@ -371,6 +375,21 @@ class _Worker:
         await self._send.send(
             AimlabsRead(db_path, _dump_cursor(cursor), (), (Quarantined(db_path, reason),))
         )
+
+
+def _read_and_parse(
+    path: str, size: int, mtime_ns: int, parse: Callable[[bytes], Record]
+) -> Record | str | Exception:
+    """In a worker thread: :func:`_read_unchanged`, then ``parse``. Only the read raises (the
+    caller retries an OSError); the parser's refusal comes back as its message, and any other
+    exception it raises comes back as it is, so it is never taken for a failed read."""
+    data = _read_unchanged(path, size, mtime_ns)
+    try:
+        return parse(data)
+    except (SourceError, DigestError) as exc:
+        return str(exc)
+    except Exception as exc:  # a reader bug: reported by the caller, with its traceback
+        return exc
 
 
 def _read_unchanged(path: str, size: int, mtime_ns: int) -> bytes:

@@ -33,6 +33,7 @@ from aimcoach.messages import (
     AimlabsRead,
     FileParsed,
     ParseResult,
+    Record,
     StatsFileReady,
 )
 from aimcoach.sources.kovaaks import KovaaksParseError, parse_stats_file
@@ -323,6 +324,36 @@ async def test_unreadable_file_is_retried_then_quarantined(
     )
     assert p.stats.read_retries == 2
     assert waited >= 0.5 + 1.0
+
+
+@pytest.mark.parametrize(
+    ("error", "shown"),
+    [(ZeroDivisionError("boom"), "ZeroDivisionError: boom"), (PermissionError(13, "no"), "no")],
+)
+async def test_a_parser_bug_costs_one_file_and_is_never_taken_for_a_failed_read(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, error: Exception, shown: str
+) -> None:
+    # The read and the parse share one thread hand-off: an exception from the parser, even an
+    # OSError, must quarantine that file at once (no read retries), and the next file flows.
+    real = parse_stats_file
+
+    def buggy(data: bytes, name: str, tz: tzinfo, *, source_key: str = "") -> Record:
+        if name.startswith("bug "):
+            raise error
+        return real(data, name, tz, source_key=source_key)
+
+    monkeypatch.setattr("aimcoach.actors.parser_worker.parse_stats_file", buggy)
+    bad, good = tmp_path / ("bug " + CLOSE_LONG), tmp_path / CLOSE_LONG
+    shutil.copy(FIXTURES / CLOSE_LONG, bad)
+    shutil.copy(FIXTURES / CLOSE_LONG, good)
+    with trio.fail_after(30):
+        async with pipeline() as p:
+            first = await p.file(ready(bad))
+            second = await p.file(ready(good))
+    assert first.outcome == "quarantined" and first.records == ()
+    assert first.reason == t("worker.parser_failed", path=str(bad), error=shown)
+    assert p.stats.read_retries == 0
+    assert second.outcome == "ok" and len(second.records) == 1
 
 
 async def test_file_too_large_is_quarantined_unread(tmp_path: Path) -> None:
