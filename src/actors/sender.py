@@ -299,7 +299,7 @@ class _Sender:
         try:
             await self._send_until_verdict(batch)
         except _GaveUp:
-            pass  # self.gave_up says why; the caller of sender() reports it
+            return  # self.gave_up says why; the caller of sender() reports it
         finally:
             self._slots.release()
 
