@@ -58,6 +58,11 @@ def _normalize(value: Any, field: str) -> Any:
 def _float(value: float, field: str) -> float:
     if not math.isfinite(value):
         raise DigestError("digest.non_finite", field=field, value=repr(value))
+    return _rounded(value)
+
+
+def _rounded(value: float) -> float:
+    """A finite float rounded to 6 places; -0.0 (and what rounds to it) becomes 0.0."""
     rounded = round(value, 6)
     return 0.0 if rounded == 0 else rounded
 
@@ -70,8 +75,7 @@ def _metrics(value: Any) -> Any:
         for key, number in value.items():
             kind = type(number)
             if kind is float and math.isfinite(number) and type(key) is str:
-                rounded = round(number, 6)
-                out[key] = 0.0 if rounded == 0 else rounded
+                out[key] = _rounded(number)
             elif kind is int and type(key) is str:
                 out[key] = number
             else:

@@ -244,7 +244,7 @@ class _Worker:
         if isinstance(outcome, str):
             await self._quarantine(msg, outcome)
             return
-        if isinstance(outcome, BaseException):  # a reader bug: cost one file, not the pipeline
+        if isinstance(outcome, Exception):  # a reader bug: cost one file, not the pipeline
             _log.error("parser_failed", path=msg.path, exc_info=outcome)
             reason = t("worker.parser_failed", path=msg.path, error=_text(outcome))
             await self._quarantine(msg, reason)
