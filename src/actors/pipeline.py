@@ -8,6 +8,8 @@
               parser_worker × N ──ParseResult──▶ [record_filter] ──▶ deduper ──Record──▶ sender
                                   (PARSED_BUFFER)                             (RECORD_BUFFER)
     token_refresher (daemon) ── owns the token the sender asks for
+    the token store is read once at the start, beside the actors (its key derivation need not
+    hold up the scan), and a run never ends before that read has
     status_server ── outside the supervisor: answers ctl while the run lives
 
 The supervisor holds the original channel ends and gives each actor clones, so a restarted
@@ -331,7 +333,8 @@ async def run_pipeline(
     """Run the actors until intake ends (``once``) or a stop is requested.
 
     Raises what the supervisor raises: ``SupervisorGaveUp``, a ``ConfigError``, or
-    ``DeliveryIncomplete`` when ``--once`` retries ran out (everything stays pending).
+    ``DeliveryIncomplete`` when ``--once`` retries ran out (everything stays pending); and a
+    ``TokenStoreError`` when ``manager``'s store cannot be read (what was committed stays).
     """
     specs, channels = _specs(config, stats, state, client, tokens, manager)
     supervisor = Supervisor(
@@ -350,6 +353,11 @@ async def run_pipeline(
     started = time.monotonic()
     try:
         async with trio.open_nursery() as nursery:
+            store_read = trio.Event()
+            if manager is not None:
+                await nursery.start(_open_store, manager, store_read)
+            else:
+                store_read.set()
             stats.counts = await state.counts()
             nursery.start_soon(_refresh_counts, state, stats)
             if config.runtime_dir is not None:
@@ -365,6 +373,9 @@ async def run_pipeline(
                 nursery.start_soon(_ticker, on_tick, stats)
             try:
                 await supervisor.run(task_status=task_status)
+                # A store that cannot be opened (a wrong passphrase) fails even a run that had
+                # nothing to send.
+                await store_read.wait()
             finally:
                 nursery.cancel_scope.cancel()
     except BaseExceptionGroup as group:
@@ -382,6 +393,20 @@ async def run_pipeline(
     if on_tick is not None:
         on_tick(stats)
     _log.debug("pipeline_done", seconds=round(time.monotonic() - started, 3), **stats.counters())
+
+
+async def _open_store(
+    manager: TokenManager,
+    done: trio.Event,
+    *,
+    task_status: trio.TaskStatus[None] = trio.TASK_STATUS_IGNORED,
+) -> None:
+    """The store's first read (the file store's Argon2id: ~0.1 s in C, outside the GIL) runs
+    while the scan does; the manager's lock keeps the sender and the refresher waiting for it."""
+    try:
+        await manager.open(task_status=task_status)
+    finally:
+        done.set()
 
 
 def _leaves(exc: BaseException) -> list[BaseException]:

@@ -165,8 +165,9 @@ class EncryptedFileStore(RecordStore):
         self._passphrase = passphrase
         self._kdf = kdf
         # (salt, kdf params) -> (key, check). Only what this process derived itself; the
-        # passphrase is never kept.
+        # passphrase is kept only from prepare_read() to the one derivation that uses it.
         self._key_cache: tuple[bytes, KdfParams, bytes, bytes] | None = None
+        self._asked: str | None = None
 
     @property
     def path(self) -> Path:
@@ -181,7 +182,9 @@ class EncryptedFileStore(RecordStore):
         cached = self._key_cache
         if cached is not None and cached[0] == salt and cached[1] == kdf:
             return cached[2], cached[3]
-        passphrase = self._passphrase(creating)
+        passphrase, self._asked = self._asked, None
+        if passphrase is None:
+            passphrase = self._passphrase(creating)
         if not passphrase:
             raise TokenStoreError("store.passphrase_empty")
         raw = hash_secret_raw(
@@ -242,6 +245,16 @@ class EncryptedFileStore(RecordStore):
                 return
             salt = secrets.token_bytes(_SALT_BYTES)
             self._derive(salt, self._kdf, creating=not self._path.exists())
+
+    def prepare_read(self) -> None:
+        """Ask for the passphrase now, in this thread, if the next read will need it; the key
+        derivation (Argon2id, ~0.1 s) then runs in whichever thread reads."""
+        with self._lock:
+            env = self._read_envelope()
+            cached = self._key_cache
+            if env is None or (cached is not None and cached[:2] == (env.salt, env.kdf)):
+                return
+            self._asked = self._passphrase(False)
 
     def _write(self, record: bytes, info: LinkInfo) -> None:
         cached = self._key_cache

@@ -232,6 +232,20 @@ class TokenManager:
                 tokens = await self._refresh(tokens)
             return tokens.access_expires_at - self._skew - self._refresh_before
 
+    async def open(self, *, task_status: trio.TaskStatus[None] = trio.TASK_STATUS_IGNORED) -> None:
+        """Read the store now, in a worker thread, so that the run can start meanwhile.
+
+        ``task_status.started()`` comes once the lock is held: started with ``nursery.start``,
+        no token is handed out and no refresh begins before this first read has ended. Not
+        linked and relink needed are left to the sender (they block it, as they always do);
+        a store that cannot be read raises :class:`TokenStoreError`.
+        """
+        async with self._lock:
+            task_status.started()
+            if not self._loaded:
+                with contextlib.suppress(RelinkNeededError):
+                    await self._load_from_store()
+
     async def reload(self) -> bool:
         """Re-read the store (a link done elsewhere); True once a token can be handed out."""
         async with self._lock:

@@ -87,6 +87,12 @@ class TokenStore(Protocol):
         that it is not asked later from a worker thread. A no-op for most stores."""
         ...
 
+    def prepare_read(self) -> None:
+        """Ask now for whatever the next :meth:`load` needs from the person (the file store's
+        passphrase), so that the load itself can run in a worker thread. A no-op for most
+        stores."""
+        ...
+
     def describe(self) -> tuple[str, str]:
         """(kind, where) for ``status``, e.g. ``("file", "/home/me/.local/share/…")``."""
         ...
@@ -196,6 +202,9 @@ class RecordStore(ABC):
             return new
 
     def prepare_write(self) -> None:
+        return None
+
+    def prepare_read(self) -> None:
         return None
 
     def mark_relink_needed(self) -> None:

@@ -125,19 +125,22 @@ def _token_store(settings: Settings) -> tuple[TokenStore | None, Settings]:
     """Open the token store before trio starts, so a passphrase prompt (file store without
     AIMCOACH_TOKEN_PASSPHRASE) happens in the main thread; None with ``--api-token``.
 
-    Also returns the settings with the linked endpoint when none was chosen.
+    The tokens themselves are read once the run has started (``TokenManager.open``), so the
+    file store's key derivation runs beside the scan. Also returns the settings with the linked
+    endpoint when none was chosen.
     """
     if settings.api_token:
         return None, settings
     store = open_store(settings.token_store, settings)
     if store.notice:
         print(store.notice, file=sys.stderr)
-    # Reads (and asks for the passphrase) once; errors are clear TokenStoreErrors.
-    loaded = store.load()
-    if loaded is None:
+    store.prepare_read()
+    # The public facts: no passphrase needed; errors are clear TokenStoreErrors.
+    info = store.info()
+    if info is None:
         print(t("run.not_linked"), file=sys.stderr)
         return store, settings
-    return store, settings.with_linked_endpoint(loaded[0].endpoint)
+    return store, settings.with_linked_endpoint(info.endpoint)
 
 
 async def _run(

@@ -7,6 +7,8 @@ import json
 import os
 import stat
 import sys
+import threading
+from concurrent.futures import ThreadPoolExecutor
 from datetime import timedelta
 from pathlib import Path
 
@@ -114,6 +116,47 @@ def test_wrong_passphrase_is_a_clear_error(file_store: EncryptedFileStore) -> No
     assert info.value.key == "store.file_wrong_passphrase"
     assert str(file_store.path) in str(info.value)
     assert "AIMCOACH_TOKEN_PASSPHRASE" in str(info.value)
+
+
+def test_prepare_read_asks_in_the_calling_thread_and_the_read_elsewhere_does_not(
+    file_store: EncryptedFileStore,
+) -> None:
+    """``run`` asks for the passphrase before trio starts; the key derivation then runs in a
+    worker thread, which must never ask (a prompt there would fight the progress line)."""
+    file_store.set(make_tokens())
+    asked: list[str] = []
+
+    def source(creating: bool) -> str:
+        asked.append(threading.current_thread().name)
+        return PASSPHRASE
+
+    store = EncryptedFileStore(file_store.path, source, kdf=FAST_KDF)
+    store.prepare_read()
+    assert asked == [threading.current_thread().name]
+    with ThreadPoolExecutor(1, thread_name_prefix="reader") as pool:
+        assert pool.submit(store.load).result() == (file_store.get(), False)
+    assert len(asked) == 1
+    store.prepare_read()  # the key is known now: nothing to ask
+    assert store.get() == file_store.get()
+    assert len(asked) == 1
+
+
+def test_prepare_read_of_no_file_asks_nothing_and_a_wrong_answer_fails_the_read(
+    tmp_path: Path, file_store: EncryptedFileStore
+) -> None:
+    def must_not_ask(creating: bool) -> str:
+        raise AssertionError("nothing to read, nothing to ask")
+
+    EncryptedFileStore(tmp_path / "none.enc", must_not_ask, kdf=FAST_KDF).prepare_read()
+    file_store.set(make_tokens())
+    answers = iter(["not the passphrase", PASSPHRASE])
+    store = EncryptedFileStore(file_store.path, lambda creating: next(answers), kdf=FAST_KDF)
+    store.prepare_read()
+    with pytest.raises(TokenStoreError) as info:
+        store.load()
+    assert info.value.key == "store.file_wrong_passphrase"
+    # The answer was used once and forgotten: the next read asks again.
+    assert store.get() == file_store.get()
 
 
 def _edit(path: Path, change: dict[str, object]) -> None:

@@ -439,6 +439,69 @@ async def test_not_linked_and_other_endpoint_need_a_link_and_send_nothing(
     assert setup.server.requests == []
 
 
+async def test_open_reads_the_store_first_and_holds_every_caller_until_it_has(
+    setup: Setup,
+) -> None:
+    """``open`` is started before the actors: the sender's first ``access_token()`` waits for
+    the store's first read (here held in a worker thread) instead of starting its own."""
+    setup.store.set(make_tokens(access="stored-access"))
+    reading = trio.Event()
+    release = trio.Event()
+    reads: list[str] = []
+
+    async def held(fn: Callable[[], _T], /) -> _T:
+        reads.append("read")
+        reading.set()
+        await release.wait()
+        return fn()
+
+    manager = TokenManager(
+        _fresh_store(setup.store),
+        endpoint=ENDPOINT,
+        client=setup.client,
+        clock=setup.clock,
+        run_sync=held,
+    )
+    handed: list[str] = []
+    with trio.fail_after(5):
+        async with trio.open_nursery() as nursery:
+            await nursery.start(manager.open)
+            await reading.wait()
+
+            async def ask() -> None:
+                handed.append(await manager.access_token())
+
+            nursery.start_soon(ask)
+            await trio.testing.wait_all_tasks_blocked()
+            assert handed == []  # waiting for the lock, not reading the store itself
+            release.set()
+    assert handed == ["stored-access"]
+    assert reads == ["read"]
+
+
+async def test_open_raises_a_store_that_cannot_be_read_and_leaves_a_missing_link_to_callers(
+    setup: Setup,
+) -> None:
+    setup.store.set(make_tokens())
+    wrong = TokenManager(
+        EncryptedFileStore(setup.store.path, lambda creating: "not it", kdf=FAST_KDF),
+        endpoint=ENDPOINT,
+        client=setup.client,
+        run_sync=inline,
+    )
+    with trio.fail_after(5), pytest.raises(TokenStoreError) as info:
+        await wrong.open()
+    assert info.value.key == "store.file_wrong_passphrase"
+
+    setup.store.delete()
+    unlinked = setup.manager()
+    with trio.fail_after(5):
+        await unlinked.open()  # not linked is the sender's to report, as always
+        with pytest.raises(NotLinkedError):
+            await unlinked.access_token()
+    assert setup.server.requests == []
+
+
 # ---- --api-token ----------------------------------------------------------------------------
 
 

@@ -102,3 +102,31 @@ async def test_401_refreshes_then_revoked_device_waits_for_relink_and_loses_noth
     assert len(server_digests(server_db)) == 2
     counts = await world.counts()
     assert (counts.delivered, counts.pending, counts.batched) == (2, 0, 0)
+
+
+async def test_a_wrong_passphrase_ends_the_run_with_its_message_and_loses_nothing(
+    world: World, server: RunningServer, server_log: ServerLog
+) -> None:
+    """The token file is opened while the scan runs (its key derivation beside it, not before
+    it); a passphrase that does not open it still ends the run, even one with nothing to send."""
+    wrong = t("store.file_wrong_passphrase", path=str(world.root / "data" / "tokens.enc"))
+    with trio.fail_after(60):
+        await world.link()
+        _write_run(world, 1)
+        refused = await world.run_once(AIMCOACH_TOKEN_PASSPHRASE="not-the-passphrase")
+        assert refused.returncode == 1
+        assert wrong in refused.stderr.decode()
+        assert "Done:" not in refused.stderr.decode()  # no summary of a run that could not start
+        assert _statuses(server_log, "/ingest/kovaaks") == []
+
+        done = await world.run_once()
+        assert done.returncode == 0, done.stderr.decode()
+        assert (await server.stats())["totals"]["accepted"] == 1
+
+        # Nothing new to read or send: the passphrase is still checked.
+        again = await world.run_once(AIMCOACH_TOKEN_PASSPHRASE="not-the-passphrase")
+        assert again.returncode == 1
+        assert wrong in again.stderr.decode()
+    assert _statuses(server_log, "/ingest/kovaaks") == [200]
+    counts = await world.counts()
+    assert (counts.delivered, counts.pending, counts.batched) == (1, 0, 0)
