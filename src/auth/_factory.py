@@ -18,10 +18,7 @@ import os
 import sys
 from collections.abc import Callable, Mapping
 from pathlib import Path
-from typing import Protocol
-
-import keyring
-import keyring.backend
+from typing import TYPE_CHECKING, Protocol
 
 from aimcoach.auth._dpapi import FILE_NAME as DPAPI_FILE_NAME
 from aimcoach.auth._dpapi import DpapiStore, Win32Crypt, load_win32_crypt
@@ -34,10 +31,14 @@ from aimcoach.auth._file_store import (
     PassphraseSource,
     passphrase_source,
 )
-from aimcoach.auth._keyring_store import KeyringStore
 from aimcoach.auth._store import TokenStore
 from aimcoach.errors import TokenStoreError
 from aimcoach.i18n import t
+
+if TYPE_CHECKING:
+    # keyring (~15 ms to import) is imported only when an OS keystore is asked for: Windows
+    # (DPAPI) and the file store never need it.
+    import keyring.backend
 
 __all__ = [
     "KEYSTORE_KINDS",
@@ -144,7 +145,16 @@ def open_store(
         return DpapiStore(data_dir / DPAPI_FILE_NAME, api)
 
     def backend() -> keyring.backend.KeyringBackend:
-        return keyring_backend if keyring_backend is not None else keyring.get_keyring()
+        if keyring_backend is not None:
+            return keyring_backend
+        import keyring
+
+        return keyring.get_keyring()
+
+    def keyring_store(kind: str, chosen: keyring.backend.KeyringBackend) -> TokenStore:
+        from aimcoach.auth._keyring_store import KeyringStore
+
+        return KeyringStore(kind, chosen)
 
     if kind == "file":
         return file_store()
@@ -155,7 +165,7 @@ def open_store(
             return dpapi_store()
         chosen = backend()
         if usable_keyring(chosen):
-            return KeyringStore(keystore_kind_for(platform), chosen)
+            return keyring_store(keystore_kind_for(platform), chosen)
         # Say how to give the file a passphrase, unless the player already has.
         notice = None
         if not env.get(PASSPHRASE_ENV):
@@ -168,4 +178,4 @@ def open_store(
     chosen = backend()
     if not usable_keyring(chosen):
         raise TokenStoreError("store.keystore_unavailable", kind=kind)
-    return KeyringStore(kind, chosen)
+    return keyring_store(kind, chosen)
