@@ -45,6 +45,7 @@ from aimcoach.errors import (
     TokenStoreError,
     TransportError,
 )
+from aimcoach.transport._http import Poster
 
 __all__ = [
     "REFRESH_BEFORE",
@@ -93,8 +94,8 @@ def _copy(err: AimcoachError) -> AimcoachError:
 class TokenManager:
     """Hands out the device's access token, refreshing it as needed (see the module doc).
 
-    ``client`` is an ``httpx.AsyncClient`` (TLS verification on); ``clock`` returns an aware
-    UTC datetime (tests pass one that follows trio's virtual clock).
+    ``client`` is an ``httpx.AsyncClient`` (TLS verification on) or a ``LazyClient`` of one;
+    ``clock`` returns an aware UTC datetime (tests pass one that follows trio's virtual clock).
     """
 
     def __init__(
@@ -102,7 +103,7 @@ class TokenManager:
         store: TokenStore,
         *,
         endpoint: str,
-        client: httpx.AsyncClient,
+        client: Poster,
         clock: Callable[[], datetime] = utc_now,
         refresh_before: timedelta = REFRESH_BEFORE,
         skew_margin: timedelta = SKEW_MARGIN,

@@ -31,7 +31,7 @@ from aimcoach.errors import ConfigError, StateError
 from aimcoach.i18n import printable, t
 from aimcoach.state import AsyncState
 from aimcoach.state._lock import StateLock
-from aimcoach.transport import IngestClient
+from aimcoach.transport import IngestClient, LazyClient
 
 __all__ = ["ONCE_MAX_RETRIES", "ONCE_MAX_WAIT_S", "pipeline_config", "run_command"]
 
@@ -150,7 +150,7 @@ async def _run(
     stats: PipelineStats,
     progress: _Progress,
 ) -> None:
-    http = new_client()
+    http = LazyClient(new_client)
     async with http, await AsyncState.open(settings.state_dir) as state:
         tokens: TokenSource
         manager: TokenManager | None = None

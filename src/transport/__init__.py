@@ -10,6 +10,7 @@
     Backoff          2 s, 4 s, 8 s … capped, with jitter; Retry-After wins when longer
     TokenBucket      requests per second, on trio's clock
     check_endpoint   https only, except loopback hosts (the reference server)
+    LazyClient       the run's httpx client, made at its first request (Poster: what is used)
 
 This package decides nothing about the outbox: the sender does. It must never put a token in
 an outcome, an error, a log line or a repr.
@@ -28,6 +29,7 @@ from aimcoach.transport._client import (
     Unauthorized,
 )
 from aimcoach.transport._endpoint import check_endpoint, is_loopback_host
+from aimcoach.transport._http import LazyClient, Poster
 
 __all__ = [
     "Backoff",
@@ -36,6 +38,8 @@ __all__ = [
     "IngestClient",
     "IngestOutcome",
     "ItemOutcome",
+    "LazyClient",
+    "Poster",
     "RetryLater",
     "TokenBucket",
     "Unauthorized",

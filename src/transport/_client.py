@@ -19,6 +19,7 @@ from aimcoach.errors import TransportError
 from aimcoach.messages import Provider
 from aimcoach.transport._backoff import parse_retry_after
 from aimcoach.transport._endpoint import check_endpoint
+from aimcoach.transport._http import Poster
 
 __all__ = [
     "BadBatch",
@@ -101,9 +102,7 @@ class IngestClient:
     whoever opened it). ``source_label`` is sent as ``X-Aimcoach-Source`` when set.
     """
 
-    def __init__(
-        self, endpoint: str, *, client: httpx.AsyncClient, source_label: str | None = None
-    ) -> None:
+    def __init__(self, endpoint: str, *, client: Poster, source_label: str | None = None) -> None:
         self.endpoint = check_endpoint(endpoint).rstrip("/")
         self._client = client
         self._headers = {

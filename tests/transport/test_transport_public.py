@@ -13,6 +13,8 @@ def test_all_is_locked_and_importable() -> None:
         "IngestClient",
         "IngestOutcome",
         "ItemOutcome",
+        "LazyClient",
+        "Poster",
         "RetryLater",
         "TokenBucket",
         "Unauthorized",
