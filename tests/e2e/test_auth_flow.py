@@ -3,14 +3,16 @@ new link without crashing or hammering the server, and loses nothing meanwhile."
 
 from __future__ import annotations
 
+import os
 import random
+import sys
 from datetime import datetime, timedelta
 from pathlib import Path
 from typing import Any
 
 import pytest
 import trio
-from _e2e_support import ServerLog, World, server_digests
+from _e2e_support import PASSPHRASE, ServerLog, World, server_digests
 
 from aimcoach.devserver.testing import RunningServer
 from aimcoach.devtools.samples import kovaaks_bytes
@@ -130,3 +132,59 @@ async def test_a_wrong_passphrase_ends_the_run_with_its_message_and_loses_nothin
     assert _statuses(server_log, "/ingest/kovaaks") == [200]
     counts = await world.counts()
     assert (counts.delivered, counts.pending, counts.batched) == (1, 0, 0)
+
+
+def _typed(argv: list[str], env: dict[str, str], answer: str, prompt: str) -> tuple[int, str]:
+    """Run ``argv`` on a new pseudo-terminal, type ``answer`` at ``prompt``, return the exit code
+    and everything the terminal showed."""
+    import pty
+
+    pid, fd = pty.fork()
+    if pid == 0:  # the child: nothing but exec
+        os.execve(argv[0], argv, env)
+    shown = b""
+    try:
+        while prompt.encode() not in shown:
+            chunk = os.read(fd, 4096)
+            if not chunk:
+                break
+            shown += chunk
+        os.write(fd, answer.encode() + b"\n")
+        while True:
+            try:
+                chunk = os.read(fd, 4096)
+            except OSError:  # EIO: the child has gone, and the terminal with it
+                break
+            if not chunk:
+                break
+            shown += chunk
+    finally:
+        os.close(fd)
+        _, status = os.waitpid(pid, 0)
+    return os.waitstatus_to_exitcode(status), shown.decode("utf-8", errors="replace")
+
+
+@pytest.mark.skipif(sys.platform == "win32", reason="a POSIX pseudo-terminal")
+async def test_the_passphrase_typed_at_the_prompt_is_asked_once_and_opens_the_run(
+    world: World, server: RunningServer
+) -> None:
+    """Without AIMCOACH_TOKEN_PASSPHRASE, on a terminal, the run asks once, before it starts;
+    the key is derived later in a worker thread, which never asks again (right or wrong)."""
+    prompt = t("store.passphrase_prompt")
+    argv = [sys.executable, "-m", "aimcoach", "run", "--once"]
+    env = world.env()
+    del env["AIMCOACH_TOKEN_PASSPHRASE"]
+    with trio.fail_after(60):
+        await world.link()
+        _write_run(world, 1)
+        code, shown = await trio.to_thread.run_sync(_typed, argv, env, "not-it", prompt)
+        assert code == 1, shown
+        assert shown.count(prompt) == 1, shown
+        assert "does not open the token file" in shown
+        assert (await server.stats())["totals"]["accepted"] == 0
+
+        code, shown = await trio.to_thread.run_sync(_typed, argv, env, PASSPHRASE, prompt)
+        assert code == 0, shown
+        assert shown.count(prompt) == 1, shown
+        assert PASSPHRASE not in shown  # getpass does not echo
+    assert (await server.stats())["totals"]["accepted"] == 1
