@@ -303,8 +303,10 @@ def _token_status(stats: PipelineStats, manager: TokenManager | None) -> TokenSt
         if info is not None
         else None
     )
+    flagged = info is not None and info.relink_needed
     return TokenStatus(
-        expires_at=expires, relink_needed=manager.relink_needed or stats.sender.relink_needed
+        expires_at=expires,
+        relink_needed=manager.relink_needed or flagged or stats.sender.relink_needed,
     )
 
 

@@ -24,6 +24,7 @@ import hashlib
 import hmac
 import json
 import secrets
+import threading
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from pathlib import Path
@@ -164,10 +165,14 @@ class EncryptedFileStore(RecordStore):
         self._path = path
         self._passphrase = passphrase
         self._kdf = kdf
-        # (salt, kdf params) -> (key, check). Only what this process derived itself; the
-        # passphrase is kept only from prepare_read() to the one derivation that uses it.
+        # (salt, kdf params) -> (key, check). Only what this process derived itself.
         self._key_cache: tuple[bytes, KdfParams, bytes, bytes] | None = None
+        # Asked by prepare_read(), for the derivation that follows it in a worker thread.
         self._asked: str | None = None
+        # The passphrase that last opened or sealed the file, in memory only, as the key above
+        # is: a long-lived run that finds the file linked anew (a new salt) tries it before
+        # asking, and asking is possible only in the main thread (passphrase_source).
+        self._known: str | None = None
 
     @property
     def path(self) -> Path:
@@ -178,11 +183,17 @@ class EncryptedFileStore(RecordStore):
 
     # ---- key handling -----------------------------------------------------------------------
 
-    def _derive(self, salt: bytes, kdf: KdfParams, *, creating: bool) -> tuple[bytes, bytes]:
+    def _derive(
+        self, salt: bytes, kdf: KdfParams, *, creating: bool
+    ) -> tuple[bytes, bytes, str | None]:
+        """The key and check for ``salt`` and ``kdf``, and the passphrase it was derived from
+        (None: it came from the cache)."""
         cached = self._key_cache
         if cached is not None and cached[0] == salt and cached[1] == kdf:
-            return cached[2], cached[3]
+            return cached[2], cached[3], None
         passphrase, self._asked = self._asked, None
+        if passphrase is None:
+            passphrase = self._known
         if passphrase is None:
             passphrase = self._passphrase(creating)
         if not passphrase:
@@ -198,7 +209,7 @@ class EncryptedFileStore(RecordStore):
         )
         key, check = raw[:32], hashlib.sha256(raw[32:]).digest()
         self._key_cache = (salt, kdf, key, check)
-        return key, check
+        return key, check, passphrase
 
     # ---- the three primitives ---------------------------------------------------------------
 
@@ -220,11 +231,14 @@ class EncryptedFileStore(RecordStore):
         env = self._read_envelope()
         if env is None:
             return None
-        key, check = self._derive(env.salt, env.kdf, creating=False)
+        key, check, passphrase = self._derive(env.salt, env.kdf, creating=False)
         if not hmac.compare_digest(check, env.check):
-            # Forget a key that does not open this file: the next call asks again.
+            # Forget what does not open this file: the next call asks again.
             self._key_cache = None
+            self._known = None
             raise TokenStoreError("store.file_wrong_passphrase", path=str(self._path))
+        if passphrase is not None:
+            self._known = passphrase
         try:
             return AESGCM(key).decrypt(env.nonce, env.ciphertext, env.aad())
         except InvalidTag:
@@ -262,7 +276,9 @@ class EncryptedFileStore(RecordStore):
             salt = cached[0]
         else:
             salt = secrets.token_bytes(_SALT_BYTES)
-        key, check = self._derive(salt, self._kdf, creating=not self._path.exists())
+        key, check, passphrase = self._derive(salt, self._kdf, creating=not self._path.exists())
+        if passphrase is not None:
+            self._known = passphrase
         nonce = secrets.token_bytes(_NONCE_BYTES)
         env = _Envelope(
             kdf=self._kdf, salt=salt, check=check, nonce=nonce, info=info.to_json(), ciphertext=b""
@@ -276,6 +292,7 @@ class EncryptedFileStore(RecordStore):
     def _erase(self) -> bool:
         erased = erase_token_file(self._path)
         self._key_cache = None
+        self._known = None
         return erased
 
 
@@ -285,8 +302,13 @@ def passphrase_source(
     isatty: Callable[[], bool],
     prompt: Callable[[str], str],
     texts: Callable[[str], str],
+    in_main_thread: Callable[[], bool] = lambda: (
+        threading.current_thread() is threading.main_thread()
+    ),
 ) -> PassphraseSource:
-    """``AIMCOACH_TOKEN_PASSPHRASE``, else an interactive prompt (only on a terminal).
+    """``AIMCOACH_TOKEN_PASSPHRASE``, else an interactive prompt (only on a terminal, and only
+    from the main thread: a prompt from a worker thread of a running ``aimcoach run`` would
+    fight its progress line for the terminal and hold the token manager until answered).
 
     ``texts`` renders catalog keys (``aimcoach.i18n.t``); ``prompt`` is ``getpass.getpass``.
     """
@@ -297,6 +319,8 @@ def passphrase_source(
             return value
         if not isatty():
             raise TokenStoreError("store.passphrase_missing")
+        if not in_main_thread():
+            raise TokenStoreError("store.passphrase_not_here")
         key = "store.passphrase_prompt_new" if creating else "store.passphrase_prompt"
         first = prompt(texts(key))
         if creating:

@@ -96,6 +96,8 @@ class TokenManager:
 
     ``client`` is an ``httpx.AsyncClient`` (TLS verification on) or a ``LazyClient`` of one;
     ``clock`` returns an aware UTC datetime (tests pass one that follows trio's virtual clock).
+    ``linked`` is the store's public info (``TokenStore.info()``) when the caller has read it:
+    :meth:`info` answers with it until the first read of the tokens has ended.
     """
 
     def __init__(
@@ -112,8 +114,10 @@ class TokenManager:
         default_refresh_lifetime: timedelta = DEFAULT_REFRESH_LIFETIME,
         relink_recheck: timedelta = RELINK_RECHECK,
         run_sync: RunSync = trio.to_thread.run_sync,
+        linked: LinkInfo | None = None,
     ) -> None:
         self._store = store
+        self._linked = linked
         self._run_sync = run_sync
         self._endpoint = endpoint.rstrip("/")
         self._client = client
@@ -164,9 +168,13 @@ class TokenManager:
         return self._last_refresh_at
 
     def info(self) -> LinkInfo | None:
-        """Expiry times and device of the token in memory (None before the first load)."""
+        """Expiry times and device of the token in memory; before the first read has ended,
+        the ``linked`` info the manager was made with (the file store's first read takes its
+        key derivation, ~0.1 s, longer with stronger settings)."""
         tokens = self._tokens
-        return None if tokens is None else tokens.info(relink_needed=self.relink_needed)
+        if tokens is None:
+            return None if self._loaded else self._linked
+        return tokens.info(relink_needed=self.relink_needed)
 
     def now(self) -> datetime:
         return self._clock()

@@ -21,7 +21,14 @@ from aimcoach.actors._fsevents import WatchConfig
 from aimcoach.actors.pipeline import PipelineConfig, PipelineStats, run_pipeline
 from aimcoach.actors.record_filter import RecordFilter
 from aimcoach.actors.sender import DeliveryIncomplete, SenderConfig
-from aimcoach.auth import StaticTokenSource, TokenManager, TokenSource, TokenStore, open_store
+from aimcoach.auth import (
+    LinkInfo,
+    StaticTokenSource,
+    TokenManager,
+    TokenSource,
+    TokenStore,
+    open_store,
+)
 from aimcoach.auth._http import new_client
 from aimcoach.cli._ctl import runtime_dir
 from aimcoach.cli._export import dry_run, parse_since, wants
@@ -121,16 +128,16 @@ class _Progress:
             self._stream.flush()
 
 
-def _token_store(settings: Settings) -> tuple[TokenStore | None, Settings]:
+def _token_store(settings: Settings) -> tuple[TokenStore | None, Settings, LinkInfo | None]:
     """Open the token store before trio starts, so a passphrase prompt (file store without
     AIMCOACH_TOKEN_PASSPHRASE) happens in the main thread; None with ``--api-token``.
 
     The tokens themselves are read once the run has started (``TokenManager.open``), so the
     file store's key derivation runs beside the scan. Also returns the settings with the linked
-    endpoint when none was chosen.
+    endpoint when none was chosen, and the store's public info (None: not linked).
     """
     if settings.api_token:
-        return None, settings
+        return None, settings, None
     store = open_store(settings.token_store, settings)
     if store.notice:
         print(store.notice, file=sys.stderr)
@@ -139,14 +146,15 @@ def _token_store(settings: Settings) -> tuple[TokenStore | None, Settings]:
     info = store.info()
     if info is None:
         print(t("run.not_linked"), file=sys.stderr)
-        return store, settings
-    return store, settings.with_linked_endpoint(info.endpoint)
+        return store, settings, None
+    return store, settings.with_linked_endpoint(info.endpoint), info
 
 
 async def _run(
     config: PipelineConfig,
     settings: Settings,
     store: TokenStore | None,
+    linked: LinkInfo | None,
     stats: PipelineStats,
     progress: _Progress,
 ) -> None:
@@ -158,7 +166,9 @@ async def _run(
             assert settings.api_token is not None
             tokens = StaticTokenSource(settings.api_token)
         else:
-            manager = TokenManager(store, endpoint=settings.api_endpoint, client=http)
+            manager = TokenManager(
+                store, endpoint=settings.api_endpoint, client=http, linked=linked
+            )
             tokens = manager
         client = IngestClient(settings.api_endpoint, client=http, source_label=settings.source)
         await run_pipeline(
@@ -234,11 +244,11 @@ def run_command(args: argparse.Namespace, settings: Settings) -> int:
 def _run_locked(
     args: argparse.Namespace, settings: Settings, *, once: bool, config: PipelineConfig
 ) -> int:
-    store, settings = _token_store(settings)
+    store, settings, linked = _token_store(settings)
     stats = PipelineStats()
     progress = _Progress(sys.stderr)
     try:
-        trio.run(_run, config, settings, store, stats, progress)
+        trio.run(_run, config, settings, store, linked, stats, progress)
     except DeliveryIncomplete as exc:
         # --once ran out of retries (or needs a relink): say what was done, then why not all.
         progress.finish()

@@ -1047,10 +1047,19 @@ CATALOG: dict[str, tuple[str, str]] = {
         "確認のためもう一度: ",
     ),
     "store.file_wrong_passphrase": (
-        "The passphrase does not open the token file {path}. Check AIMCOACH_TOKEN_PASSPHRASE; if "
-        "the passphrase is lost, run `aimcoach unlink` and link again.",
-        "パスフレーズではトークンファイル {path} を開けません。AIMCOACH_TOKEN_PASSPHRASE を"
-        "確認してください。パスフレーズが分からない場合は `aimcoach unlink` の後、もう一度連携して"
+        "The passphrase does not open the token file {path}. Check the passphrase (the one typed, "
+        "or AIMCOACH_TOKEN_PASSPHRASE); if it is lost, run `aimcoach unlink` and link again.",
+        "パスフレーズではトークンファイル {path} を開けません。パスフレーズ (入力したもの、または"
+        "AIMCOACH_TOKEN_PASSPHRASE) を確認してください。分からない場合は `aimcoach unlink` の後、"
+        "もう一度連携してください。",
+    ),
+    "store.passphrase_not_here": (
+        "The token file needs its passphrase again (this PC was linked, or linked again, while "
+        "aimcoach was running), and a passphrase can only be typed when aimcoach starts. Start "
+        "aimcoach again (nothing is lost), or set AIMCOACH_TOKEN_PASSPHRASE.",
+        "トークンファイルのパスフレーズがもう一度必要です (aimcoach の実行中にこの PC が連携、"
+        "または連携し直されました)。パスフレーズは aimcoach の起動時にしか入力できません。"
+        "aimcoach をもう一度起動するか (何も失われません)、AIMCOACH_TOKEN_PASSPHRASE を設定して"
         "ください。",
     ),
     "store.file_tampered": (

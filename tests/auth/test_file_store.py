@@ -8,9 +8,11 @@ import os
 import stat
 import sys
 import threading
+from collections.abc import Callable
 from concurrent.futures import ThreadPoolExecutor
 from datetime import timedelta
 from pathlib import Path
+from typing import TypeVar
 
 import pytest
 from _auth_support import FAST_KDF, PASSPHRASE, T0, make_tokens
@@ -25,6 +27,8 @@ from aimcoach.auth._file_store import (
 )
 from aimcoach.errors import TokenStoreError
 from aimcoach.i18n import t
+
+_R = TypeVar("_R")
 
 posix_only = pytest.mark.skipif(sys.platform == "win32", reason="POSIX file modes")
 
@@ -367,3 +371,79 @@ def test_prepare_write_asks_up_front_and_the_write_then_does_not(tmp_path: Path)
     assert _store(tmp_path / "tokens.enc", passphrase="new one").get() == make_tokens(
         access="relinked"
     )
+
+
+# ---- a long-lived run that finds the file linked anew ---------------------------------------
+
+
+def _in_worker(fn: Callable[[], _R]) -> _R:
+    with ThreadPoolExecutor(1, thread_name_prefix="reader") as pool:
+        return pool.submit(fn).result()
+
+
+def test_a_file_linked_anew_is_opened_with_the_passphrase_that_opened_it_without_asking(
+    file_store: EncryptedFileStore,
+) -> None:
+    """``aimcoach link`` in another terminal while ``run`` waits for a new link: the new file
+    has a new salt, and the run's store opens it in a worker thread without a prompt."""
+    file_store.set(make_tokens())
+    asked: list[str] = []
+
+    def source(creating: bool) -> str:
+        asked.append(threading.current_thread().name)
+        return PASSPHRASE
+
+    run_store = EncryptedFileStore(file_store.path, source, kdf=FAST_KDF)
+    run_store.prepare_read()
+    assert _in_worker(run_store.load) == (file_store.get(), False)
+    salt_before = json.loads(file_store.path.read_text())["kdf"]["salt"]
+
+    relinked = make_tokens(access="acc-after-relink", refresh="ref-after-relink")
+    _store(file_store.path).set(relinked)  # another process, same passphrase, a new salt
+    assert json.loads(file_store.path.read_text())["kdf"]["salt"] != salt_before
+
+    assert _in_worker(run_store.load) == (relinked, False)
+    assert asked == [threading.current_thread().name]  # only the prompt before the run
+
+
+def test_a_file_linked_anew_with_another_passphrase_is_an_error_never_a_worker_prompt(
+    file_store: EncryptedFileStore,
+) -> None:
+    file_store.set(make_tokens())
+    prompts: list[str] = []
+
+    def prompt(text: str) -> str:
+        prompts.append(threading.current_thread().name)
+        return PASSPHRASE
+
+    source = passphrase_source({}, isatty=lambda: True, prompt=prompt, texts=t)
+    run_store = EncryptedFileStore(file_store.path, source, kdf=FAST_KDF)
+    run_store.prepare_read()
+    assert _in_worker(run_store.load) == (file_store.get(), False)
+
+    _store(file_store.path, passphrase="a new passphrase").set(make_tokens())
+    with pytest.raises(TokenStoreError) as wrong:
+        _in_worker(run_store.load)
+    assert wrong.value.key == "store.file_wrong_passphrase"
+    # Then the passphrase it knew is forgotten, and a worker thread may not ask for another.
+    with pytest.raises(TokenStoreError) as not_here:
+        _in_worker(run_store.load)
+    assert not_here.value.key == "store.passphrase_not_here"
+    assert "AIMCOACH_TOKEN_PASSPHRASE" in str(not_here.value)
+    assert prompts == [threading.current_thread().name]
+    assert PASSPHRASE not in str(wrong.value) + str(not_here.value)
+
+
+def test_the_prompt_is_only_ever_shown_from_the_main_thread() -> None:
+    def prompt(text: str) -> str:
+        raise AssertionError("no prompt from a worker thread")
+
+    typed = passphrase_source({}, isatty=lambda: True, prompt=prompt, texts=t)
+    with pytest.raises(TokenStoreError) as info:
+        _in_worker(lambda: typed(False))
+    assert info.value.key == "store.passphrase_not_here"
+    # The environment variable works from any thread.
+    from_env = passphrase_source(
+        {"AIMCOACH_TOKEN_PASSPHRASE": "from-env"}, isatty=lambda: True, prompt=prompt, texts=t
+    )
+    assert _in_worker(lambda: from_env(False)) == "from-env"

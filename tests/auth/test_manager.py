@@ -479,6 +479,52 @@ async def test_open_reads_the_store_first_and_holds_every_caller_until_it_has(
     assert reads == ["read"]
 
 
+async def test_while_the_first_read_runs_info_is_the_public_info_it_was_given(
+    setup: Setup,
+) -> None:
+    """``ctl status`` during the file store's key derivation: linked, not "not linked"."""
+    stored = make_tokens(access="stored-access", access_in=timedelta(days=30))
+    setup.store.set(stored)
+    public = setup.store.info()
+    assert public is not None
+    reading = trio.Event()
+    release = trio.Event()
+
+    async def held(fn: Callable[[], _T], /) -> _T:
+        reading.set()
+        await release.wait()
+        return fn()
+
+    manager = TokenManager(
+        _fresh_store(setup.store),
+        endpoint=ENDPOINT,
+        client=setup.client,
+        clock=setup.clock,
+        run_sync=held,
+        linked=public,
+    )
+    with trio.fail_after(5):
+        async with trio.open_nursery() as nursery:
+            await nursery.start(manager.open)
+            await reading.wait()
+            assert manager.info() == public
+            release.set()
+    assert manager.info() == stored.info(relink_needed=False)
+
+    # A link that is gone by the time of the read: the read's answer wins.
+    setup.store.delete()
+    gone = TokenManager(
+        _fresh_store(setup.store),
+        endpoint=ENDPOINT,
+        client=setup.client,
+        run_sync=inline,
+        linked=public,
+    )
+    with trio.fail_after(5):
+        await gone.open()
+    assert gone.info() is None
+
+
 async def test_open_raises_a_store_that_cannot_be_read_and_leaves_a_missing_link_to_callers(
     setup: Setup,
 ) -> None:

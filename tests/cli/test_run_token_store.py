@@ -56,9 +56,10 @@ def test_the_passphrase_is_asked_before_the_run_and_the_read_in_a_worker_never_a
 
     monkeypatch.setattr(getpass, "getpass", prompt)
     monkeypatch.setattr(sys, "stdin", _Terminal())
-    store, settings = _token_store(load_settings())
+    store, settings, linked = _token_store(load_settings())
     assert asked == [threading.current_thread().name]
     assert settings.api_endpoint == _ENDPOINT  # from the public facts, no key needed for it
+    assert linked == tokens.info(relink_needed=False)  # what status shows until the read
     assert store is not None
     with ThreadPoolExecutor(1, thread_name_prefix="run-worker") as pool:
         assert pool.submit(store.load).result() == (tokens, False)

@@ -3,8 +3,10 @@ new link without crashing or hammering the server, and loses nothing meanwhile."
 
 from __future__ import annotations
 
+import json
 import os
 import random
+import signal
 import sys
 from datetime import datetime, timedelta
 from pathlib import Path
@@ -134,34 +136,52 @@ async def test_a_wrong_passphrase_ends_the_run_with_its_message_and_loses_nothin
     assert (counts.delivered, counts.pending, counts.batched) == (1, 0, 0)
 
 
-def _typed(argv: list[str], env: dict[str, str], answer: str, prompt: str) -> tuple[int, str]:
-    """Run ``argv`` on a new pseudo-terminal, type ``answer`` at ``prompt``, return the exit code
-    and everything the terminal showed."""
-    import pty
+class _Terminal:
+    """``argv`` on a new pseudo-terminal: :meth:`run` (blocking, for a worker thread) types
+    ``answer`` at ``prompt`` and reads everything the terminal shows until the child exits."""
 
-    pid, fd = pty.fork()
-    if pid == 0:  # the child: nothing but exec
-        os.execve(argv[0], argv, env)
-    shown = b""
-    try:
-        while prompt.encode() not in shown:
-            chunk = os.read(fd, 4096)
-            if not chunk:
-                break
-            shown += chunk
-        os.write(fd, answer.encode() + b"\n")
-        while True:
-            try:
+    def __init__(self, argv: list[str], env: dict[str, str], answer: str, prompt: str) -> None:
+        self._argv, self._env, self._answer, self._prompt = argv, env, answer, prompt
+        self.pid: int | None = None
+        self.shown = b""
+
+    def run(self) -> int:
+        import pty
+
+        pid, fd = pty.fork()
+        if pid == 0:  # the child: nothing but exec
+            os.execve(self._argv[0], self._argv, self._env)
+        self.pid = pid
+        try:
+            while self._prompt.encode() not in self.shown:
                 chunk = os.read(fd, 4096)
-            except OSError:  # EIO: the child has gone, and the terminal with it
-                break
-            if not chunk:
-                break
-            shown += chunk
-    finally:
-        os.close(fd)
-        _, status = os.waitpid(pid, 0)
-    return os.waitstatus_to_exitcode(status), shown.decode("utf-8", errors="replace")
+                if not chunk:
+                    break
+                self.shown += chunk
+            os.write(fd, self._answer.encode() + b"\n")
+            while True:
+                try:
+                    chunk = os.read(fd, 4096)
+                except OSError:  # EIO: the child has gone, and the terminal with it
+                    break
+                if not chunk:
+                    break
+                self.shown += chunk
+        finally:
+            os.close(fd)
+            _, status = os.waitpid(pid, 0)
+        return os.waitstatus_to_exitcode(status)
+
+    def text(self) -> str:
+        return self.shown.decode("utf-8", errors="replace")
+
+
+def _typed(argv: list[str], env: dict[str, str], answer: str, prompt: str) -> tuple[int, str]:
+    """Run ``argv`` to its end on a pseudo-terminal, typing ``answer`` at ``prompt``: its exit
+    code and everything the terminal showed."""
+    terminal = _Terminal(argv, env, answer, prompt)
+    code = terminal.run()
+    return code, terminal.text()
 
 
 @pytest.mark.skipif(sys.platform == "win32", reason="a POSIX pseudo-terminal")
@@ -188,3 +208,65 @@ async def test_the_passphrase_typed_at_the_prompt_is_asked_once_and_opens_the_ru
         assert shown.count(prompt) == 1, shown
         assert PASSPHRASE not in shown  # getpass does not echo
     assert (await server.stats())["totals"]["accepted"] == 1
+
+
+@pytest.mark.slow
+@pytest.mark.skipif(sys.platform == "win32", reason="a POSIX pseudo-terminal")
+async def test_a_live_run_with_a_typed_passphrase_picks_up_a_new_link_without_asking_again(
+    world: World, server: RunningServer
+) -> None:
+    """The passphrase was typed when ``run`` started; the device is revoked, and the player
+    links again in another terminal (a new file, a new salt). The run opens it with the
+    passphrase it was given and sends what waited, without a prompt from a worker thread
+    (which would fight the progress line and hold the token manager until answered)."""
+    prompt = t("store.passphrase_prompt")
+    env = world.env(AIMCOACH_GRACE_PERIOD_S="1")
+    del env["AIMCOACH_TOKEN_PASSPHRASE"]
+    terminal = _Terminal([sys.executable, "-m", "aimcoach", "run"], env, PASSPHRASE, prompt)
+    code: list[int] = []
+
+    async def until(check: Any, what: str, timeout: float) -> None:  # noqa: ASYNC109
+        with trio.move_on_after(timeout):
+            while not await check():
+                assert not code, f"run exited ({code}) before {what}:\n{terminal.text()}"
+                await trio.sleep(0.2)
+            return
+        raise AssertionError(f"no {what} within {timeout:g} s:\n{terminal.text()}")
+
+    async def relink_needed() -> bool:
+        done = await world.aimcoach("ctl", "status", "--json")
+        if done.returncode != 0:
+            return False
+        status = json.loads(done.stdout)
+        token = status.get("token") or {}
+        return bool(token.get("relink_needed")) and status["counters"].get("pending") == 1
+
+    with trio.fail_after(150):
+        await world.link()
+        async with trio.open_nursery() as nursery:
+
+            async def run_it() -> None:
+                code.append(await trio.to_thread.run_sync(terminal.run))
+
+            nursery.start_soon(run_it)
+            _write_run(world, 1)
+            await until(_accepted(server, 1), "first record accepted", 30)
+
+            revoked = await server.client.post(
+                "/admin/revoke", json={"user": "player"}, headers=server.admin_headers
+            )
+            assert revoked.status_code == 200, revoked.text
+            _write_run(world, 2)
+            await until(relink_needed, "relink needed with one record pending", 60)
+
+            await world.link()  # `aimcoach link` elsewhere, with the same passphrase
+            await until(_accepted(server, 2), "the waiting record accepted after the link", 90)
+            assert terminal.pid is not None
+            os.kill(terminal.pid, signal.SIGTERM)
+    assert code == [0], terminal.text()
+    shown = terminal.text()
+    assert shown.count(prompt) == 1, shown
+    assert PASSPHRASE not in shown
+    totals = (await server.stats())["totals"]
+    assert totals["accepted"] == totals["distinct_digests"] == 2
+    assert totals["duplicates"] == 0
