@@ -6,7 +6,6 @@ from __future__ import annotations
 import json
 import os
 import random
-import signal
 import sys
 from datetime import datetime, timedelta
 from pathlib import Path
@@ -224,6 +223,7 @@ async def test_a_live_run_with_a_typed_passphrase_picks_up_a_new_link_without_as
     del env["AIMCOACH_TOKEN_PASSPHRASE"]
     terminal = _Terminal([sys.executable, "-m", "aimcoach", "run"], env, PASSPHRASE, prompt)
     code: list[int] = []
+    exited = trio.Event()
 
     async def until(check: Any, what: str, timeout: float) -> None:  # noqa: ASYNC109
         with trio.move_on_after(timeout):
@@ -247,6 +247,7 @@ async def test_a_live_run_with_a_typed_passphrase_picks_up_a_new_link_without_as
 
             async def run_it() -> None:
                 code.append(await trio.to_thread.run_sync(terminal.run))
+                exited.set()
 
             nursery.start_soon(run_it)
             _write_run(world, 1)
@@ -261,12 +262,36 @@ async def test_a_live_run_with_a_typed_passphrase_picks_up_a_new_link_without_as
 
             await world.link()  # `aimcoach link` elsewhere, with the same passphrase
             await until(_accepted(server, 2), "the waiting record accepted after the link", 90)
-            assert terminal.pid is not None
-            os.kill(terminal.pid, signal.SIGTERM)
-    assert code == [0], terminal.text()
+
+            # Linked again, now with another passphrase: the run cannot open the file, and
+            # says so and stops (it cannot ask from here); the waiting record stays.
+            revoked = await server.client.post(
+                "/admin/revoke", json={"user": "player"}, headers=server.admin_headers
+            )
+            assert revoked.status_code == 200, revoked.text
+            _write_run(world, 3)
+            await until(relink_needed, "relink needed again", 60)
+            code_ = await server.mint()
+            other = "another passphrase"
+            linked = await world.aimcoach(
+                "link", "--code", code_, "--device", "e2e PC", AIMCOACH_TOKEN_PASSPHRASE=other
+            )
+            assert linked.returncode == 0, linked.stderr.decode()
+
+            with trio.move_on_after(90):
+                await exited.wait()
+            assert code, f"the run did not stop:\n{terminal.text()}"
+    wrong = t("store.file_wrong_passphrase", path=str(world.root / "data" / "tokens.enc"))
     shown = terminal.text()
+    assert code == [1], shown
+    assert wrong in " ".join(shown.split()), shown
     assert shown.count(prompt) == 1, shown
-    assert PASSPHRASE not in shown
+    assert PASSPHRASE not in shown and other not in shown
+    counts = await world.counts()
+    assert (counts.delivered, counts.pending + counts.batched) == (2, 1)
+
+    done = await world.run_once(AIMCOACH_TOKEN_PASSPHRASE=other)
+    assert done.returncode == 0, done.stderr.decode()
     totals = (await server.stats())["totals"]
-    assert totals["accepted"] == totals["distinct_digests"] == 2
+    assert totals["accepted"] == totals["distinct_digests"] == 3
     assert totals["duplicates"] == 0
