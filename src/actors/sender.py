@@ -41,7 +41,7 @@ from aimcoach.auth import TokenSource
 from aimcoach.errors import ConfigError, RelinkNeededError, TransportError
 from aimcoach.i18n import t
 from aimcoach.messages import Provider, Record
-from aimcoach.state import AsyncState, PendingBatch, encode_record
+from aimcoach.state import AsyncState, PendingBatch
 from aimcoach.transport import (
     Backoff,
     BadBatch,
@@ -240,7 +240,7 @@ class _Sender:
 
     async def _add(self, record: Record) -> None:
         config = self._config
-        size = len(encode_record(record))
+        size = self._state.encoded_size(record)
         provider = record.provider
         current = self._open.get(provider)
         if current is not None and current.size + 1 + size > config.batch_max_bytes:

@@ -82,6 +82,10 @@ class AsyncState:
     async def commit_many(self, results: Sequence[ParseResult]) -> list[list[Record]]:
         return await self._run(self.db.commit_many, list(results))
 
+    def encoded_size(self, record: Record) -> int:
+        """In memory, on the calling thread: see :meth:`StateDB.encoded_size`."""
+        return self.db.encoded_size(record)
+
     async def commit_file(self, parsed: FileParsed) -> list[Record]:
         return await self._run(self.db.commit_file, parsed)
 

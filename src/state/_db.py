@@ -48,6 +48,8 @@ STATE_FILENAME = "state.sqlite3"
 
 # SQLite binds at most 32766 variables per statement (999 before 3.32); stay far below.
 _LOOKUP_CHUNK = 500
+# encoded_size()'s memory: the records between a commit and the sender are a few hundred.
+_SIZES_MAX = 4096
 _BUSY_TIMEOUT_S = 5.0
 
 # Primary result codes (the low byte of sqlite_errorcode), from sqlite3.h.
@@ -146,6 +148,10 @@ class StateDB:
         self._mutex = threading.Lock()
         # (PRAGMA data_version, counts) of the last counts() with no write since: see counts().
         self._counts_cache: tuple[int, StateCounts] | None = None
+        # digest -> bytes of the outbox body, for new records committed here and not yet asked
+        # for by encoded_size(): the sender measures each record, and encoding it again to do
+        # so cost as much as the commit's own encoding.
+        self._sizes: dict[str, int] = {}
         self.path = path
 
     # ---- lifecycle --------------------------------------------------------------------------
@@ -250,12 +256,14 @@ class StateDB:
         encoded = [[(r, encode_record(r).decode("utf-8")) for r in x.records] for x in results]
         now = time.time()
         with self._write() as conn:
-            return [
+            new = [
                 _commit_file_in(conn, x, enc, now)
                 if isinstance(x, FileParsed)
                 else _commit_aimlabs_in(conn, x, enc, now)
                 for x, enc in zip(results, encoded, strict=True)
             ]
+        self._note_sizes(new, encoded)
+        return new
 
     @_translated
     def commit_file(self, parsed: FileParsed) -> list[Record]:
@@ -267,7 +275,9 @@ class StateDB:
         encoded = [(r, encode_record(r).decode("utf-8")) for r in parsed.records]
         now = time.time()
         with self._write() as conn:
-            return _commit_file_in(conn, parsed, encoded, now)
+            new = _commit_file_in(conn, parsed, encoded, now)
+        self._note_sizes([new], [encoded])
+        return new
 
     @_translated
     def commit_aimlabs(self, read: AimlabsRead) -> list[Record]:
@@ -275,7 +285,28 @@ class StateDB:
         encoded = [(r, encode_record(r).decode("utf-8")) for r in read.records]
         now = time.time()
         with self._write() as conn:
-            return _commit_aimlabs_in(conn, read, encoded, now)
+            new = _commit_aimlabs_in(conn, read, encoded, now)
+        self._note_sizes([new], [encoded])
+        return new
+
+    def _note_sizes(
+        self, new: Sequence[Sequence[Record]], encoded: Sequence[Sequence[tuple[Record, str]]]
+    ) -> None:
+        if len(self._sizes) > _SIZES_MAX:  # nobody asks (no sender): stay small
+            self._sizes.clear()
+        for records, pairs in zip(new, encoded, strict=True):
+            if records:
+                wanted = {r.digest for r in records}
+                for r, text in pairs:
+                    if r.digest in wanted:
+                        self._sizes[r.digest] = len(text.encode("utf-8"))
+
+    def encoded_size(self, record: Record) -> int:
+        """The bytes ``record`` takes in a batch body (``len(encode_record(record))``): known
+        without encoding it again when this object committed it. Memory only, no I/O: safe on
+        the event loop."""
+        size = self._sizes.pop(record.digest, None)
+        return len(encode_record(record)) if size is None else size
 
     # ---- checkpoints and cursors ------------------------------------------------------------
 
