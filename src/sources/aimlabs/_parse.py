@@ -119,6 +119,8 @@ _RAW_MAX_KEYS = 128
 _RAW_MAX_STR = 512
 _RAW_BUDGET = 32_768  # about this many characters of JSON in raw_json
 _TRUNCATED_FLAG = "_truncated"
+# In JSON text without escapes: more characters in a row than a raw_json string may keep.
+_LONG_RUN = re.compile(f'[^"]{{{_RAW_MAX_STR + 1}}}')
 
 _MAX_EXACT_INT = 2**53
 _NUMERIC_TEXT = re.compile(r"\s*-?(?:\d+\.?\d*|\.\d+)(?:[eE][+-]?\d+)?\s*")
@@ -146,13 +148,13 @@ def parse_row(row: Mapping[str, Any]) -> Record:
     taken = _time(row, "createDate", run)
     if taken is None:
         raise AimlabsRowError("aimlabs.row.bad_date", run=run, value=_show(row.get("createDate")))
-    performance = _performance(row, run)
+    performance, performance_text = _performance(row, run)
     perf_class = _text(row, "performanceClass", run)
     metrics = _metrics(performance or {}, perf_class)
     duration = _duration(row, run)
     if duration is not None:
         metrics["duration_s"] = duration
-    raw = _raw_json(row, performance, run)
+    raw = _raw_json(row, performance, performance_text, run)
     try:
         return make_record(
             provider="aimlabs",
@@ -291,9 +293,16 @@ def _time(row: Mapping[str, Any], column: str, run: str) -> datetime | None:
     if not isinstance(value, str | bytes):
         return None
     text = _text(row, column, run)
-    match = _DATE.fullmatch(text.strip()) if text is not None else None
+    text = text.strip() if text is not None else None
+    match = _DATE.fullmatch(text) if text is not None else None
     if match is None:
         return None
+    if len(match[0]) == 19 and match[0].isascii():  # as the game writes it: the same fields
+        try:
+            when = datetime.fromisoformat(match[0]).replace(tzinfo=UTC)
+        except ValueError:
+            return None
+        return None if when.year == 1 else when
     year, month, day, hour, minute, second = (int(g) for g in match.groups()[:6])
     fraction = (match.group(7) or "").ljust(6, "0")[:6]
     try:
@@ -322,10 +331,11 @@ def _duration(row: Mapping[str, Any], run: str) -> Number | None:
 # ---- performance -------------------------------------------------------------------------
 
 
-def _performance(row: Mapping[str, Any], run: str) -> dict[str, Any] | None:
+def _performance(row: Mapping[str, Any], run: str) -> tuple[dict[str, Any] | None, str | None]:
+    """The performance column parsed, and its JSON text."""
     text = _text(row, "performance", run)
     if text is None:
-        return None
+        return None, None
     try:
         parsed = json.loads(text)
     except json.JSONDecodeError as exc:
@@ -335,11 +345,26 @@ def _performance(row: Mapping[str, Any], run: str) -> dict[str, Any] | None:
     if not isinstance(parsed, dict):
         raise AimlabsRowError("aimlabs.row.performance_not_object", run=run)
     _refuse_non_finite(parsed, run)
-    return parsed
+    return parsed, text
 
 
 def _refuse_non_finite(value: Any, run: str) -> None:
     """NaN/±Infinity anywhere (json accepts them, and 1e999) makes the row unsendable."""
+    stack: list[Any] = [value]
+    while stack:  # iterative: json.loads accepts nesting deeper than our recursion limit
+        item = stack.pop()
+        if isinstance(item, float):
+            if not math.isfinite(item):
+                _name_non_finite(value, run)
+        elif isinstance(item, dict):
+            stack.extend(item.values())
+        elif isinstance(item, list):
+            stack.extend(item)
+
+
+def _name_non_finite(value: Any, run: str) -> None:
+    """Raise for the first non-finite number in ``value``, named by its path (the walk above
+    does not build the paths: they are needed only here)."""
     stack: list[tuple[str, Any]] = [("performance", value)]
     while stack:  # iterative: json.loads accepts nesting deeper than our recursion limit
         where, item = stack.pop()
@@ -435,7 +460,10 @@ def _snake_case(key: str) -> str:
 
 
 def _raw_json(
-    row: Mapping[str, Any], performance: dict[str, Any] | None, run: str
+    row: Mapping[str, Any],
+    performance: dict[str, Any] | None,
+    performance_text: str | None,
+    run: str,
 ) -> dict[str, Any]:
     """The row for audit: performance parsed, sizes bounded, ``klutchId`` always present."""
     bounder = _Bounder()
@@ -455,10 +483,49 @@ def _raw_json(
     raw.setdefault("klutchId", None)
     if "performance" in raw:
         # Last, so a huge JSON text cannot starve the identity columns of budget.
-        raw["performance"] = bounder.bound(performance, 1)
+        if _fits_whole(performance, performance_text, bounder.budget):
+            raw["performance"] = performance
+        else:
+            raw["performance"] = bounder.bound(performance, 1)
     if bounder.truncated:
         raw[_TRUNCATED_FLAG] = True
     return raw
+
+
+def _fits_whole(value: dict[str, Any] | None, text: str | None, budget: int) -> bool:
+    """Whether ``_Bounder.bound(value, 1)``, with ``budget`` left, would return an equal copy
+    and cut nothing: then ``value`` itself can go into raw_json (every real row: a few hundred
+    characters of flat JSON). Decided from the JSON ``text`` it was parsed from:
+
+    * each unit the bounder charges stands for at least one character of the text (a string
+      its characters and quotes, a number or a literal at least one character for at most 25,
+      a container its two brackets for 2), so 25 per character cannot run out the budget;
+    * text without a backslash has no escapes, so every string is a run of characters
+      between two quotes: no run longer than ``_RAW_MAX_STR``, no string longer either;
+    * nor a lone surrogate to replace: only an escape can make one (the text itself is valid
+      UTF-8, see ``_text``);
+    * what the text cannot bound, the containers' sizes and depth, is checked on the value.
+    """
+    if value is None or text is None or 25 * len(text) >= budget:
+        return False
+    if "\\" in text or _LONG_RUN.search(text) is not None:
+        return False
+    return _containers_fit(value, 1)
+
+
+def _containers_fit(value: Any, depth: int) -> bool:
+    """Every dict and list in ``value`` (at ``depth``) within the bounder's depth and sizes."""
+    if isinstance(value, dict):
+        if depth >= _RAW_MAX_DEPTH or len(value) > _RAW_MAX_KEYS:
+            return False
+        items: Any = value.values()
+    elif isinstance(value, list):
+        if depth >= _RAW_MAX_DEPTH or len(value) > _RAW_MAX_ITEMS:
+            return False
+        items = value
+    else:
+        return True
+    return all(_containers_fit(v, depth + 1) for v in items if isinstance(v, dict | list))
 
 
 class _Bounder:
@@ -509,5 +576,7 @@ class _Bounder:
             self.truncated = True
             value = value[:_RAW_MAX_STR]
         self.budget -= len(value) + 2
+        if value.isascii():
+            return value
         # json.loads turns "\ud800" into a lone surrogate, which UTF-8 cannot carry.
         return value.encode("utf-8", "replace").decode("utf-8")

@@ -245,3 +245,58 @@ def test_bad_rows_raise_a_row_error(make_row: MakeRow, change: dict[str, Any], k
 def test_numbers_a_javascript_reader_cannot_hold_are_not_metrics(make_row: MakeRow) -> None:
     record = parse_row(make_row(1, performance=json.dumps({"shotsTotal": 2**60, "killTotal": 3})))
     assert "shots" not in record.metrics and record.metrics["kills"] == 3
+
+
+def _deep(depth: int) -> Any:
+    value: Any = 1
+    for _ in range(depth):
+        value = [value]
+    return value
+
+
+_EDGE_PERFORMANCE = [
+    '{"shotsTotal": 5, "note": "' + "n" * 512 + '"}',  # the longest string kept whole
+    '{"shotsTotal": 5, "note": "' + "n" * 513 + '"}',  # one more: cut to 512
+    '{"shotsTotal": 5, "note": "' + "n\\t" * 300 + '"}',  # escapes: long, but short runs
+    '{"shotsTotal": 5, "note": "caf\u00e9"}',  # non-ASCII text
+    '{"shotsTotal": 5, "note": "caf\\u00e9"}',  # an escape: ASCII text, non-ASCII value
+    '{"shotsTotal": 5, "note": "\\ud800"}',  # a lone surrogate, replaced
+    json.dumps({"list": list(range(64))}),
+    json.dumps({"list": list(range(65))}),
+    json.dumps({f"k{i}": 0 for i in range(128)}, separators=(",", ":")),
+    json.dumps({f"k{i}": 0 for i in range(129)}, separators=(",", ":")),  # one key too many
+    # Short text, but more than the whole budget once charged: ~36,000 for 3,800 characters.
+    json.dumps({f"l{i}": [0] * 60 for i in range(30)}, separators=(",", ":")),
+    json.dumps({"d": _deep(4)}),  # containers at depths 1-5: kept
+    json.dumps({"d": _deep(5)}),  # one at depth 6: cut
+    json.dumps({"n": {"a": {"b": [1, 2.5, None, True, "x", {"c": -3}]}}}),
+    json.dumps({"big": 2**70, "small": -(2**63)}),
+    '{"accB": [1,2,3], "rtB": ["0", "0"], "killsPerSec": 2.5}',
+    "{}",
+]
+
+
+@pytest.mark.parametrize("performance", _EDGE_PERFORMANCE)
+def test_raw_json_that_fits_whole_is_what_the_bounder_makes(
+    make_row: MakeRow, monkeypatch: pytest.MonkeyPatch, performance: str
+) -> None:
+    """A performance object that cannot be cut goes into raw_json as parsed; the bounder,
+    walking it, must make exactly the same (here on the edges of every limit)."""
+    from aimcoach.sources.aimlabs import _parse
+
+    row = make_row(1, performance=performance)
+    fast = parse_row(row).raw_json
+    monkeypatch.setattr(_parse, "_fits_whole", lambda value, text, budget: False)
+    slow = parse_row(row).raw_json
+    assert json.dumps(fast) == json.dumps(slow)
+    assert fast == slow
+
+
+def test_every_real_row_fits_whole(sample_rows: list[dict[str, Any]]) -> None:
+    from aimcoach.sources.aimlabs import _parse
+
+    for row in sample_rows:
+        performance = json.loads(row["performance"])
+        # What the columns before it leave of the budget: well under 2,000 in these rows.
+        assert _parse._fits_whole(performance, row["performance"], _parse._RAW_BUDGET - 2_000)
+        assert parse_row(row).raw_json == {**row, "performance": performance}
