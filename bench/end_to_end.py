@@ -7,8 +7,9 @@ Measures, on generated but realistic data (``aimcoach.devtools.samples``: KovaaK
    records/s, peak RSS of the ``run`` process (its own rusage, reaped with ``os.wait4``);
 2. the floors on the same files: a plain loop that reads and line-splits every file, and our
    parser alone (read + ``parse_stats_file``; ``read_new`` for the Aim Lab rows);
-3. warm re-run with nothing new, against a loop that only lists and stats every file (the run
-   must read no file and parse no record: its closing summary is checked);
+3. warm re-run with nothing new, the median of five, against a loop that only lists and stats
+   every file (each run must read no file and parse no record: its closing summary is
+   checked), and the start-up of ``run --once`` on an empty folder (also the median of five);
 4. idle: CPU % and RSS of a live ``run`` watching those folders, over ``--idle-s`` seconds;
 5. live latency: stats files written one by one into the watched folder, from the file's
    close to the server's ``received_at`` (read from the server's own database);
