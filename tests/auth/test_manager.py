@@ -439,34 +439,41 @@ async def test_not_linked_and_other_endpoint_need_a_link_and_send_nothing(
     assert setup.server.requests == []
 
 
+class _HeldRead:
+    """A RunSync whose call (the store's read) waits until ``release`` is set; ``reading`` is
+    set once it is waiting."""
+
+    def __init__(self) -> None:
+        self.reading = trio.Event()
+        self.release = trio.Event()
+        self.calls = 0
+
+    async def __call__(self, fn: Callable[[], _T], /) -> _T:
+        self.calls += 1
+        self.reading.set()
+        await self.release.wait()
+        return fn()
+
+
 async def test_open_reads_the_store_first_and_holds_every_caller_until_it_has(
     setup: Setup,
 ) -> None:
     """``open`` is started before the actors: the sender's first ``access_token()`` waits for
     the store's first read (here held in a worker thread) instead of starting its own."""
     setup.store.set(make_tokens(access="stored-access"))
-    reading = trio.Event()
-    release = trio.Event()
-    reads: list[str] = []
-
-    async def held(fn: Callable[[], _T], /) -> _T:
-        reads.append("read")
-        reading.set()
-        await release.wait()
-        return fn()
-
+    read = _HeldRead()
     manager = TokenManager(
         _fresh_store(setup.store),
         endpoint=ENDPOINT,
         client=setup.client,
         clock=setup.clock,
-        run_sync=held,
+        run_sync=read,
     )
     handed: list[str] = []
     with trio.fail_after(5):
         async with trio.open_nursery() as nursery:
             await nursery.start(manager.open)
-            await reading.wait()
+            await read.reading.wait()
 
             async def ask() -> None:
                 handed.append(await manager.access_token())
@@ -474,9 +481,9 @@ async def test_open_reads_the_store_first_and_holds_every_caller_until_it_has(
             nursery.start_soon(ask)
             await trio.testing.wait_all_tasks_blocked()
             assert handed == []  # waiting for the lock, not reading the store itself
-            release.set()
+            read.release.set()
     assert handed == ["stored-access"]
-    assert reads == ["read"]
+    assert read.calls == 1
 
 
 async def test_while_the_first_read_runs_info_is_the_public_info_it_was_given(
@@ -487,28 +494,21 @@ async def test_while_the_first_read_runs_info_is_the_public_info_it_was_given(
     setup.store.set(stored)
     public = setup.store.info()
     assert public is not None
-    reading = trio.Event()
-    release = trio.Event()
-
-    async def held(fn: Callable[[], _T], /) -> _T:
-        reading.set()
-        await release.wait()
-        return fn()
-
+    read = _HeldRead()
     manager = TokenManager(
         _fresh_store(setup.store),
         endpoint=ENDPOINT,
         client=setup.client,
         clock=setup.clock,
-        run_sync=held,
+        run_sync=read,
         linked=public,
     )
     with trio.fail_after(5):
         async with trio.open_nursery() as nursery:
             await nursery.start(manager.open)
-            await reading.wait()
+            await read.reading.wait()
             assert manager.info() == public
-            release.set()
+            read.release.set()
     assert manager.info() == stored.info(relink_needed=False)
 
     # A link that is gone by the time of the read: the read's answer wins.

@@ -37,6 +37,14 @@ def _accepted(server: RunningServer, n: int) -> Any:
     return check
 
 
+async def _revoke(server: RunningServer) -> None:
+    """The device is revoked on the server: its refresh token is refused from now on."""
+    revoked = await server.client.post(
+        "/admin/revoke", json={"user": "player"}, headers=server.admin_headers
+    )
+    assert revoked.status_code == 200, revoked.text
+
+
 def _statuses(log: ServerLog, path: str) -> list[int]:
     return [int(ev["status"]) for _, ev in log.requests(path)]
 
@@ -59,10 +67,7 @@ async def test_401_refreshes_then_revoked_device_waits_for_relink_and_loses_noth
             assert _statuses(server_log, "/token/refresh") == [200]
 
             # 2. The device is revoked on the server: the refresh is refused, relink needed.
-            revoked = await server.client.post(
-                "/admin/revoke", json={"user": "player"}, headers=server.admin_headers
-            )
-            assert revoked.status_code == 200, revoked.text
+            await _revoke(server)
             _write_run(world, 2)
 
             async def relink_shown() -> dict[str, Any] | None:
@@ -253,10 +258,7 @@ async def test_a_live_run_with_a_typed_passphrase_picks_up_a_new_link_without_as
             _write_run(world, 1)
             await until(_accepted(server, 1), "first record accepted", 30)
 
-            revoked = await server.client.post(
-                "/admin/revoke", json={"user": "player"}, headers=server.admin_headers
-            )
-            assert revoked.status_code == 200, revoked.text
+            await _revoke(server)
             _write_run(world, 2)
             await until(relink_needed, "relink needed with one record pending", 60)
 
@@ -265,10 +267,7 @@ async def test_a_live_run_with_a_typed_passphrase_picks_up_a_new_link_without_as
 
             # Linked again, now with another passphrase: the run cannot open the file, and
             # says so and stops (it cannot ask from here); the waiting record stays.
-            revoked = await server.client.post(
-                "/admin/revoke", json={"user": "player"}, headers=server.admin_headers
-            )
-            assert revoked.status_code == 200, revoked.text
+            await _revoke(server)
             _write_run(world, 3)
             await until(relink_needed, "relink needed again", 60)
             code_ = await server.mint()
